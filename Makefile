@@ -1,0 +1,46 @@
+# The two commands a fresh clone needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+STAMP := $(VENV)/.installed-stamp
+SCALE ?= 1
+
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export RUST_LOG ?= warn
+
+.PHONY: setup run test test-unit bench up down clean lock
+
+setup: $(STAMP)
+
+# uv installs the ~1.9 GB stack in under a minute where pip takes several.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(UV) pip install --python $(BIN)/python --constraint constraints.txt --editable '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/mlg run --scale $(SCALE)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-unit: setup
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/mlg bench --scale $(SCALE)
+
+up: setup
+	$(BIN)/mlg up --scale $(SCALE)
+
+down: setup
+	$(BIN)/mlg down
+
+# Re-resolve the full pinned set after changing pyproject.toml.
+lock: setup
+	$(UV) pip freeze --python $(BIN)/python --exclude-editable > constraints.txt
+
+clean:
+	rm -rf $(VENV) lakehouse reports .mlg
