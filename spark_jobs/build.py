@@ -1,0 +1,83 @@
+"""Run build stages in order, record each in `ops.runs`, and enforce the quality gate."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from spark_jobs import stages, tables
+from spark_jobs.config import Settings
+from spark_jobs.stages import BUILD_STAGES, RunContext, StageNotBuilt, StageResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildReport:
+    run_id: str
+    results: list[StageResult] = field(default_factory=list)
+    not_built: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def gate_passed(self) -> bool:
+        quality = next((r for r in self.results if r.stage == "quality"), None)
+        return quality is None or quality.metrics.get("gate") != "fail"
+
+
+Progress = Callable[[str, str, StageResult | None], None]
+
+
+def run_build(
+    settings: Settings,
+    *,
+    only: Sequence[str] | None = None,
+    ctx: RunContext | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Run every build stage that exists (or `only` those), in the documented order."""
+    from spark_jobs.session import spark_session
+
+    ctx = ctx or RunContext.new()
+    report = BuildReport(ctx.run_id)
+    names = [s for s in BUILD_STAGES if only is None or s in only]
+    with spark_session(settings) as spark:
+        tables.register(spark, settings)
+        for name in names:
+            if name == "publish" and not report.gate_passed:
+                report.skipped[name] = "quality gate failed"
+                if progress:
+                    progress(name, "skipped", None)
+                continue
+            try:
+                stages.load_stage(name)
+            except StageNotBuilt:
+                report.not_built.append(name)
+                if progress:
+                    progress(name, "not built yet", None)
+                continue
+            if progress:
+                progress(name, "running", None)
+            started = datetime.now(timezone.utc)
+            try:
+                result = stages.run_stage(name, spark, settings, ctx)
+            except Exception as exc:
+                record_run(spark, settings, ctx.run_id, name, "failed", started, {"error": str(exc)[:2000]})
+                raise
+            record_run(spark, settings, ctx.run_id, name, result.status, started, result.metrics)
+            report.results.append(result)
+            if progress:
+                progress(name, "done", result)
+    return report
+
+
+def record_run(spark, settings: Settings, run_id: str, stage: str, status: str,
+               started: datetime, metrics: dict, landing_version: int | None = None) -> None:
+    """Append one `ops.runs` row (a stage may pass the landing version it consumed)."""
+    landing_version = metrics.get("landing_version", landing_version)
+    row = (run_id, stage, status, started, datetime.now(timezone.utc),
+           landing_version, json.dumps(metrics, default=str))
+    tables.append(spark.createDataFrame([row], tables.table("ops.runs").ddl), settings, "ops.runs")

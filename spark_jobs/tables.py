@@ -1,0 +1,231 @@
+"""Table registry: every Delta table's name, schema, key and location, and how to open it.
+
+Tables live under `MLG_LAKEHOUSE/<schema>/<table>` and are registered in each session's
+catalog under their documented names (`graph.entities`), so SQL reads like the README.
+Reads and writes go through Spark (`format("delta")`, SQL `MERGE INTO`); table metadata
+(versions, history, maintenance) goes through delta-rs, which works next to any engine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from spark_jobs.config import Settings
+from spark_jobs.session import require_delta
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    key: tuple[str, ...]
+    description: str
+    partition_by: tuple[str, ...] = ()
+
+    @property
+    def schema_name(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def table_name(self) -> str:
+        return self.name.split(".", 1)[1]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c for c, _ in self.columns]
+
+    @property
+    def ddl(self) -> str:
+        """Column list as DDL, usable both in CREATE TABLE and as a createDataFrame schema."""
+        return ", ".join(f"{c} {t}" for c, t in self.columns)
+
+    def path(self, settings: Settings) -> str:
+        return f"{lakehouse_root(settings)}/{self.schema_name}/{self.table_name}"
+
+
+def lakehouse_root(settings: Settings) -> str:
+    root = settings.lakehouse
+    if "://" in root:
+        return root.rstrip("/")
+    return os.path.abspath(root)
+
+
+_TAGS = "ARRAY<STRUCT<tag: STRING, value: STRING>>"
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "landing.events",
+            (("message_id", "STRING"), ("dedup_id", "STRING"), ("source", "STRING"),
+             ("event_type", "STRING"), ("entity_type", "STRING"), ("entity_key", "STRING"),
+             ("body", "STRING"), ("received_at", "TIMESTAMP"), ("ingest_date", "DATE"),
+             ("batch_id", "STRING")),
+            key=("dedup_id",),
+            partition_by=("ingest_date",),
+            description="one landed SQS message (deduplicated by SQS / SNS message id)",
+        ),
+        Table(
+            "landing.quarantine",
+            (("message_id", "STRING"), ("source", "STRING"), ("body", "STRING"),
+             ("reason", "STRING"), ("received_at", "TIMESTAMP"), ("batch_id", "STRING")),
+            key=("message_id",),
+            description="one rejected message, kept with the reason",
+        ),
+        Table(
+            "graph.entities",
+            (("id", "STRING"), ("entity_type", "STRING"), ("domain", "STRING"),
+             ("provider", "STRING"), ("name", "STRING"), ("description", "STRING"),
+             ("owners", "ARRAY<STRING>"), ("tags", _TAGS), ("properties", "MAP<STRING, STRING>"),
+             ("source_status", "STRING"), ("created_at", "TIMESTAMP"), ("updated_at", "TIMESTAMP"),
+             ("state", "STRING"), ("first_seen_at", "TIMESTAMP"), ("last_hydrated_at", "TIMESTAMP"),
+             ("last_enriched_at", "TIMESTAMP"), ("content_hash", "STRING"), ("run_id", "STRING")),
+            key=("id",),
+            description="one entity, current state, addressed by its AIP URI",
+        ),
+        Table(
+            "graph.entity_history",
+            (("id", "STRING"), ("entity_type", "STRING"), ("content_hash", "STRING"),
+             ("valid_from", "TIMESTAMP"), ("valid_to", "TIMESTAMP"), ("run_id", "STRING"),
+             ("payload", "STRING")),
+            key=("id", "valid_from"),
+            description="one version of an entity; valid_to is null for the current one",
+        ),
+        Table(
+            "graph.edges",
+            (("src", "STRING"), ("rel", "STRING"), ("dst", "STRING"), ("src_type", "STRING"),
+             ("dst_type", "STRING"), ("provenance", "STRING"), ("rule", "STRING"),
+             ("declared_by", "STRING"), ("first_seen_at", "TIMESTAMP"),
+             ("last_seen_at", "TIMESTAMP"), ("active", "BOOLEAN"), ("run_id", "STRING")),
+            key=("src", "rel", "dst"),
+            description="one relationship (declared by a source or inferred by a rule)",
+        ),
+        Table(
+            "graph.impact",
+            (("src", "STRING"), ("dst", "STRING"), ("min_depth", "INT"),
+             ("relations", "ARRAY<STRING>"), ("run_id", "STRING")),
+            key=("src", "dst"),
+            description="dst transitively depends on src (a change to src impacts dst)",
+        ),
+        Table(
+            "ops.hydration_failures",
+            (("id", "STRING"), ("source", "STRING"), ("entity_type", "STRING"),
+             ("status", "STRING"), ("attempts", "INT"), ("last_error", "STRING"),
+             ("first_failed_at", "TIMESTAMP"), ("last_attempt_at", "TIMESTAMP"),
+             ("next_attempt_at", "TIMESTAMP"), ("resolved", "BOOLEAN"), ("run_id", "STRING")),
+            key=("id",),
+            description="one entity whose hydration failed, with its retry schedule",
+        ),
+        Table(
+            "ops.runs",
+            (("run_id", "STRING"), ("stage", "STRING"), ("status", "STRING"),
+             ("started_at", "TIMESTAMP"), ("ended_at", "TIMESTAMP"),
+             ("landing_version", "BIGINT"), ("metrics", "STRING")),
+            key=("run_id", "stage"),
+            description="one stage of one build run; the landing watermark lives here",
+        ),
+        Table(
+            "quality.results",
+            (("run_id", "STRING"), ("suite", "STRING"), ("expectation", "STRING"),
+             ("target", "STRING"), ("success", "BOOLEAN"), ("observed_value", "STRING"),
+             ("severity", "STRING"), ("table_versions", "MAP<STRING, BIGINT>"),
+             ("checked_at", "TIMESTAMP")),
+            key=("run_id", "suite", "expectation", "target"),
+            description="one expectation's outcome in one quality run",
+        ),
+        Table(
+            "search.snapshots",
+            (("snapshot_id", "STRING"), ("entities_version", "BIGINT"), ("backend", "STRING"),
+             ("index_names", "ARRAY<STRING>"), ("doc_counts", "MAP<STRING, BIGINT>"),
+             ("errors", "BIGINT"), ("status", "STRING"), ("published_at", "TIMESTAMP")),
+            key=("snapshot_id",),
+            description="one published search snapshot",
+        ),
+    )
+}
+
+
+def table(name: str) -> Table:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown table {name!r}; known: {', '.join(TABLES)}") from None
+
+
+def add_table(new: Table) -> Table:
+    """Register a table declared by a stage module (e.g. `search.documents`)."""
+    TABLES.setdefault(new.name, new)
+    return TABLES[new.name]
+
+
+def storage_options() -> dict[str, str] | None:
+    """delta-rs storage options for object-store lakehouses, from the standard AWS env vars."""
+    opts = {k.lower(): v for k, v in os.environ.items()
+            if k in ("AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
+                     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ALLOW_HTTP")}
+    return opts or None
+
+
+def exists(settings: Settings, name: str) -> bool:
+    from deltalake import DeltaTable
+
+    return DeltaTable.is_deltatable(table(name).path(settings), storage_options())
+
+
+def version(settings: Settings, name: str) -> int | None:
+    """Current Delta version of a table, or None when it does not exist yet."""
+    from deltalake import DeltaTable
+
+    if not exists(settings, name):
+        return None
+    return DeltaTable(table(name).path(settings), storage_options=storage_options()).version()
+
+
+def register(spark: SparkSession, settings: Settings, names: Iterable[str] | None = None) -> None:
+    """Create missing tables and register all of them in this session's catalog."""
+    require_delta(spark)
+    for name in names or TABLES:
+        t = table(name)
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {t.schema_name}")
+        location = t.path(settings).replace("'", "\\'")
+        if exists(settings, name):
+            spark.sql(f"CREATE TABLE IF NOT EXISTS {t.name} USING delta LOCATION '{location}'")
+        else:
+            partition = f" PARTITIONED BY ({', '.join(t.partition_by)})" if t.partition_by else ""
+            spark.sql(
+                f"CREATE TABLE IF NOT EXISTS {t.name} ({t.ddl}) USING delta{partition} LOCATION '{location}'"
+            )
+
+
+def read(spark: SparkSession, settings: Settings, name: str, *, at_version: int | None = None) -> DataFrame:
+    """A table as a DataFrame, optionally as of a Delta version (time travel)."""
+    require_delta(spark)
+    reader = spark.read.format("delta")
+    if at_version is not None:
+        reader = reader.option("versionAsOf", at_version)
+    return reader.load(table(name).path(settings))
+
+
+def append(df: DataFrame, settings: Settings, name: str) -> None:
+    """Append rows in one Delta commit (columns selected in the table's order)."""
+    t = table(name)
+    df.select(*t.column_names).write.format("delta").mode("append").save(t.path(settings))
+
+
+def empty(spark: SparkSession, name: str) -> DataFrame:
+    return spark.createDataFrame([], table(name).ddl)
+
+
+def sql_literal(value: str) -> str:
+    """Quote a string as a Spark SQL literal (for identifiers we build, never user SQL)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def columns_except(name: str, excluded: Sequence[str]) -> list[str]:
+    return [c for c in table(name).column_names if c not in set(excluded)]
