@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.sqs"]
+
 os.environ.setdefault("RUST_LOG", "warn")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 

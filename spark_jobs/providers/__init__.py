@@ -1,0 +1,1 @@
+"""Source-system providers: one module per platform (events, hydration endpoints, normaliser)."""
