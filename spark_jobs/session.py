@@ -164,8 +164,13 @@ def _connect_session(url: str, mode: EngineMode, app_name: str):
 def _classic_session(settings: Settings, app_name: str):
     from pyspark.sql import SparkSession
 
+    # Creating a Connect session earlier in this process flips PySpark into Connect mode
+    # through these variables; a classic session must not inherit that.
+    for var in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE", "SPARK_LOCAL_REMOTE"):
+        os.environ.pop(var, None)
+
     builder = SparkSession.builder.master(settings.spark_master).appName(app_name)
-    for key, value in {**_SESSION_CONF, "spark.ui.enabled": "false",
+    for key, value in {**_SESSION_CONF, "spark.ui.enabled": "false", "spark.api.mode": "classic",
                        "spark.sql.shuffle.partitions": os.environ.get("MLG_SHUFFLE_PARTITIONS", "8")}.items():
         builder = builder.config(key, value)
     jars = [j for j in (settings.spark_jars or "").split(",") if j.strip()]

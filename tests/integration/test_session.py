@@ -1,0 +1,61 @@
+"""The session factory's three engine modes, each against a real engine."""
+
+import pytest
+
+from spark_jobs import tables
+from spark_jobs.config import Settings
+from spark_jobs.session import DeltaUnavailableError, capabilities, engine_mode, spark_session
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def connect_server():
+    """A separate Spark Connect server (pysail) standing in for a remote cluster."""
+    from pysail.spark import SparkConnectServer
+
+    server = SparkConnectServer(ip="127.0.0.1", port=0)
+    server.start(background=True)
+    host, port = server.listening_address
+    yield f"sc://{host}:{port}"
+    server.stop()
+
+
+def test_embedded_is_the_default(spark, settings):
+    assert engine_mode(settings) == "embedded"
+    caps = capabilities(spark)
+    assert caps.mode == "embedded" and caps.native_delta
+    assert spark.sql("select 1 + 1 as two").collect()[0].two == 2
+
+
+def test_each_session_is_new_and_survives_the_previous_ones_stop(settings):
+    with spark_session(settings) as first:
+        first.sql("create or replace temp view only_in_first as select 1 as x")
+    with spark_session(settings) as second:
+        assert second is not first
+        assert [r.tableName for r in second.sql("show tables").collect()] == []
+        assert second.range(3).count() == 3
+
+
+def test_remote_mode_reads_and_writes_delta(connect_server, tmp_path):
+    settings = Settings.load(env={"MLG_SPARK_REMOTE": connect_server}, lakehouse=str(tmp_path / "lh"))
+    assert engine_mode(settings) == "remote"
+    with spark_session(settings) as spark:
+        assert capabilities(spark).url == connect_server
+        tables.register(spark, settings, ["ops.runs"])
+        spark.sql("INSERT INTO ops.runs VALUES ('r1', 'hydrate', 'success', NULL, NULL, 3, '{}')")
+        assert tables.read(spark, settings, "ops.runs").count() == 1
+    assert tables.version(settings, "ops.runs") == 1
+
+
+@pytest.mark.slow
+def test_classic_mode_runs_a_query_and_delta_needs_jars(tmp_path):
+    settings = Settings.load(env={"MLG_SPARK_MASTER": "local[1]"}, lakehouse=str(tmp_path / "lh"))
+    with spark_session(settings) as spark:
+        caps = capabilities(spark)
+        assert caps.mode == "classic"
+        assert spark.range(10).selectExpr("sum(id) as s").collect()[0].s == 45
+        assert caps.native_delta is False and caps.graphframes is False
+        with pytest.raises(DeltaUnavailableError, match="MLG_SPARK_JARS") as err:
+            tables.register(spark, settings)
+        assert "\n" not in str(err.value)

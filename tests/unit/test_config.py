@@ -1,0 +1,39 @@
+import pytest
+
+from spark_jobs.config import ConfigError, Settings
+
+
+def test_defaults_without_environment():
+    s = Settings.load(env={}, config_file="/nonexistent.toml")
+    assert s.lakehouse == "./lakehouse" and s.spark_remote is None and s.es_url is None
+    assert s.queue("registry") == "mlg-registry"
+
+
+def test_environment_is_read_and_explicit_arguments_win(tmp_path):
+    env = {"MLG_LAKEHOUSE": "s3://bucket/lh", "MLG_SOURCE_REGISTRY_URL": "http://r:1/",
+           "MLG_SQS_QUEUE_REGISTRY": "q-reg", "MLG_ES_URL": "http://es:9200"}
+    s = Settings.load(env=env, config_file=tmp_path / "none.toml")
+    assert s.lakehouse == "s3://bucket/lh"
+    assert s.source_url("registry") == "http://r:1"
+    assert s.queue("registry") == "q-reg"
+    assert Settings.load(env=env, lakehouse="/tmp/x").lakehouse == "/tmp/x"
+
+
+def test_toml_file_is_below_environment(tmp_path):
+    cfg = tmp_path / "mlg.toml"
+    cfg.write_text('[mlg]\nlakehouse = "/from/toml"\nes_index_prefix = "acme"\n')
+    s = Settings.load(env={"MLG_LAKEHOUSE": "/from/env"}, config_file=cfg)
+    assert (s.lakehouse, s.es_index_prefix) == ("/from/env", "acme")
+
+
+def test_errors_name_the_setting(tmp_path):
+    with pytest.raises(ConfigError, match="MLG_SOURCE_IDENTITY_URL"):
+        Settings.load(env={}).source_url("identity")
+    with pytest.raises(ConfigError, match="only one of"):
+        Settings.load(env={"MLG_SPARK_REMOTE": "sc://x:1", "MLG_SPARK_MASTER": "local[1]"})
+    bad = tmp_path / "mlg.toml"
+    bad.write_text("[mlg]\nlakehuose = 1\n")
+    with pytest.raises(ConfigError, match="lakehuose"):
+        Settings.load(env={}, config_file=bad)
+    with pytest.raises(ConfigError, match="unknown setting"):
+        Settings.load(env={}, lakehose="x")
