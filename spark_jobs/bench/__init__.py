@@ -1,0 +1,1 @@
+"""Benchmark harness: measure stages (wall time, rows, peak RSS) and keep results as JSON lines."""
