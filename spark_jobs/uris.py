@@ -33,6 +33,15 @@ def encode_segment(value: str) -> str:
     return encoded
 
 
+def url_path_segment(value: str) -> str:
+    """Percent-encode a source id as one URL path segment for an HTTP request.
+
+    Stricter than `encode_segment`: ':' is encoded too, because a first segment such as `A:`
+    would otherwise read as a URL scheme when a client resolves it against a base URL.
+    """
+    return encode_segment(value).replace(":", "%3A")
+
+
 def decode_segment(segment: str) -> str:
     return unquote(segment, encoding="utf-8", errors="strict")
 

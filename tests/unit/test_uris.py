@@ -1,10 +1,10 @@
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from spark_jobs.uris import AipUri, InvalidAipUri, encode_segment, format_uri, parse_uri
+from spark_jobs.uris import AipUri, InvalidAipUri, format_uri, parse_uri, url_path_segment
 
 any_id = st.text(min_size=1, max_size=200)
 
@@ -48,12 +48,17 @@ def test_round_trip_for_arbitrary_unicode(resource_id):
 
 
 @given(any_id.filter(lambda s: s.encode("utf-8", "ignore").decode() == s))
+@example("A:")
+@example("http:")
+@example("..")
+@example("?x=1")
+@example("a/b")
 @settings(max_examples=300)
 def test_resource_id_cannot_change_structure_or_url_path(resource_id):
     uri = format_uri("model", "registry", resource_id)
     parsed = parse_uri(uri)
     assert (parsed.component_type, parsed.platform_id) == ("model", "registry")
-    segment = encode_segment(resource_id)
+    segment = url_path_segment(resource_id)
     url = urljoin("http://sim.local/registry/api/v1/models/", segment)
     parts = urlsplit(url)
     assert parts.path == "/registry/api/v1/models/" + segment
