@@ -147,6 +147,20 @@ TABLES: dict[str, Table] = {
             key=("snapshot_id",),
             description="one published search snapshot",
         ),
+        Table(
+            "graph.similarity",
+            (("src", "STRING"), ("dst", "STRING"), ("score", "DOUBLE"), ("shared", "INT"),
+             ("run_id", "STRING")),
+            key=("src", "dst"),
+            description="models sharing features: Jaccard score of their feature sets (both directions)",
+        ),
+        Table(
+            "graph.deprecation_candidates",
+            (("id", "STRING"), ("entity_type", "STRING"), ("name", "STRING"),
+             ("owners", "ARRAY<STRING>"), ("reason", "STRING"), ("run_id", "STRING")),
+            key=("id",),
+            description="live asset that nothing active depends on or uses, with the reason",
+        ),
     )
 }
 

@@ -1,0 +1,145 @@
+"""Closure benchmark: the same DataFrame closure job (dependency edges -> semi-naive closure ->
+count) on the embedded engine (pysail) and on classic local PySpark (JVM, local[2]), against
+networkx, on synthetic organisations of `scale` units (spark_jobs.graph.synthetic.scaled_lineage).
+
+Input is the graph.edges rows as one Parquet file (classic local Spark has no Delta jars here),
+read by both engines. Session start-up is timed apart from the job. Every engine's row count is
+checked against the others.
+
+    .venv/bin/python bench/bench_closure.py --scales 10 100 1000 --engines embedded classic networkx
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("RUST_LOG", "error")
+# classic Spark's console progress bar would interleave with the results
+# (and its default 1 GiB driver cannot broadcast the scale-1000 frontier)
+os.environ.setdefault("PYSPARK_SUBMIT_ARGS",
+                      "--driver-memory 4g --conf spark.ui.showConsoleProgress=false pyspark-shell")
+
+from spark_jobs import tables  # noqa: E402
+from spark_jobs.config import Settings  # noqa: E402
+from spark_jobs.graph.closure import closure_dataframe, dependency_edges, impact_relations  # noqa: E402
+from spark_jobs.graph.synthetic import scaled_lineage  # noqa: E402
+
+ENGINES = ("embedded", "classic", "networkx")
+
+
+def write_edges_parquet(scale: int, directory: Path) -> tuple[Path, int, list[tuple[str, str, str]]]:
+    """graph.edges rows of the synthetic organisation as Parquet; also the dependency triples."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    edges = scaled_lineage(scale)
+    columns = tables.table("graph.edges").column_names
+    rows = [e.row() for e in edges]
+    table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+    path = directory / f"edges-{scale}.parquet"
+    pq.write_table(table, path)
+    forward, backward = impact_relations()
+    deps = sorted({(e.src, e.dst, e.rel) for e in edges if e.rel in forward}
+                  | {(e.dst, e.src, e.rel) for e in edges if e.rel in backward})
+    return path, len(edges), deps
+
+
+def spark_job(spark, parquet: Path, scratch: Path) -> dict[str, Any]:
+    start = time.perf_counter()
+    edges = spark.read.parquet(str(parquet))
+    result = closure_dataframe(spark, dependency_edges(edges), scratch=str(scratch))
+    rows = result.pairs.count()
+    return {"seconds": time.perf_counter() - start, "rows": rows, "depth": result.depth,
+            "converged": result.converged}
+
+
+def run_spark(engine: str, inputs: dict[int, Path], work: Path) -> dict[int, dict[str, Any]]:
+    from spark_jobs.session import spark_session
+
+    overrides = {"spark_master": "local[2]"} if engine == "classic" else {}
+    settings = Settings.load(env={}, lakehouse=str(work / engine), **overrides)
+    started = time.perf_counter()
+    out: dict[int, dict[str, Any]] = {}
+    with spark_session(settings) as spark:
+        startup = time.perf_counter() - started
+        for scale, parquet in inputs.items():
+            try:
+                out[scale] = {**spark_job(spark, parquet, work / f"scratch-{engine}-{scale}"), "startup": startup}
+            except Exception as exc:  # noqa: BLE001 - one engine failing at one scale is a result too
+                out[scale] = {"error": str(exc).strip().splitlines()[0][:200], "startup": startup}
+                print(f"  {engine:<9} scale {scale:>5}: FAILED {out[scale]['error']}", file=sys.stderr, flush=True)
+                continue
+            print(f"  {engine:<9} scale {scale:>5}: {out[scale]['seconds']:8.2f}s  {out[scale]['rows']:>9} rows",
+                  file=sys.stderr, flush=True)
+    return out
+
+
+def run_networkx(deps: dict[int, list[tuple[str, str, str]]]) -> dict[int, dict[str, Any]]:
+    import networkx  # noqa: F401 - imported before the clock starts, like the Spark sessions
+
+    from spark_jobs.graph.reference import networkx_closure
+
+    out = {}
+    for scale, triples in deps.items():
+        start = time.perf_counter()
+        closure = networkx_closure(triples)
+        out[scale] = {"seconds": time.perf_counter() - start, "rows": len(closure),
+                      "depth": max((d for d, _ in closure.values()), default=0)}
+        print(f"  networkx  scale {scale:>5}: {out[scale]['seconds']:8.2f}s  {out[scale]['rows']:>9} rows",
+              file=sys.stderr, flush=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[10, 100, 1000])
+    parser.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES))
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="mlg-bench-closure-") as tmp:
+        work = Path(tmp)
+        inputs, sizes, deps = {}, {}, {}
+        for scale in args.scales:
+            inputs[scale], sizes[scale], deps[scale] = write_edges_parquet(scale, work)
+        results: dict[str, dict[int, dict[str, Any]]] = {}
+        # classic last: it turns this process's PySpark into classic mode
+        for engine in [e for e in ("embedded", "networkx", "classic") if e in args.engines]:
+            results[engine] = run_networkx(deps) if engine == "networkx" else run_spark(engine, inputs, work)
+
+    header = f"{'scale':>6} {'edges':>7} {'dep edges':>9} {'impact rows':>11} {'depth':>5}"
+    header += "".join(f" {e + ' s':>12}" for e in results)
+    if {"embedded", "classic"} <= set(results):
+        header += f" {'classic/embedded':>16}"
+    print(header)
+    mismatch = False
+    for scale in args.scales:
+        done = {e: r[scale] for e, r in results.items() if "rows" in r[scale]}
+        if len({r["rows"] for r in done.values()}) > 1:
+            print(f"MISMATCH at scale {scale}: { {e: r['rows'] for e, r in done.items()} }", file=sys.stderr)
+            mismatch = True
+        any_result = next(iter(done.values()), {"rows": "-", "depth": "-"})
+        line = f"{scale:>6} {sizes[scale]:>7} {len(deps[scale]):>9} {any_result['rows']:>11} {any_result['depth']:>5}"
+        line += "".join(f" {r[scale]['seconds']:>12.2f}" if "seconds" in r[scale] else f" {'failed':>12}"
+                        for r in results.values())
+        if {"embedded", "classic"} <= set(done):
+            line += f" {done['classic']['seconds'] / done['embedded']['seconds']:>15.1f}x"
+        print(line)
+    for engine in ("embedded", "classic"):
+        if engine in results:
+            print(f"{engine} session start-up: {next(iter(results[engine].values()))['startup']:.2f}s (not in the job times)")
+    if args.json:
+        args.json.write_text(json.dumps({e: {str(s): v for s, v in r.items()} for e, r in results.items()}, indent=2))
+    return 1 if mismatch else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""`mlg impact URI`: what breaks if an entity changes, with owners and the teams to notify."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from spark_jobs.graph.queries import add_output_options
+
+    p = sub.add_parser("impact", help="downstream impact: what depends on an entity, and whom to notify",
+                       description="Reads graph.impact downstream (sql/queries/impact.sql): every entity that "
+                                   "transitively depends on URI, its owners and the teams to notify.")
+    p.add_argument("uri", help="AIP URI of the entity that changes, e.g. aip://dataset/datasets/clicks")
+    add_output_options(p)
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from spark_jobs.config import Settings
+    from spark_jobs.graph import queries
+    from spark_jobs.session import spark_session
+
+    queries.check_uri(args.uri)
+    settings = Settings.load()
+    with spark_session(settings) as spark:
+        df = queries.impact(spark, settings, args.uri)
+        rows = queries.print_rows(df, fmt=args.format, limit=args.limit)
+    if args.format == "table":
+        teams = sorted({team for row in rows for team in (row[df.columns.index("teams")] or [])})
+        print(f"teams to notify: {', '.join(teams) if teams else 'none'}")
+    return 0

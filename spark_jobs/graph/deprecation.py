@@ -1,0 +1,34 @@
+"""Deprecation candidates: live assets that no active entity depends on and nothing active uses,
+each with the reason. The definition is the analyst query `sql/queries/deprecation_candidates.sql`;
+the closure stage persists it as `graph.deprecation_candidates` for the governance report."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from spark_jobs import tables
+from spark_jobs.config import Settings
+from spark_jobs.graph.queries import query_text
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+
+def deprecation_candidates(spark: SparkSession, settings: Settings) -> DataFrame:
+    """(id, entity_type, name, owners, reason) from the current entities and impact closure."""
+    from spark_jobs.sqlrun import run_sql
+
+    result = run_sql(spark, settings, query_text("deprecation_candidates"), with_views=False)
+    assert result is not None
+    return result
+
+
+def write_deprecation_candidates(spark: SparkSession, settings: Settings, *, run_id: str) -> int:
+    """Replace graph.deprecation_candidates in one commit; return the number of candidates."""
+    from pyspark.sql import functions as F
+
+    tables.register(spark, settings, ["graph.deprecation_candidates"])
+    target = tables.table("graph.deprecation_candidates")
+    rows = deprecation_candidates(spark, settings).withColumn("run_id", F.lit(run_id))
+    rows.select(*target.column_names).write.format("delta").mode("overwrite").save(target.path(settings))
+    return tables.read(spark, settings, target.name).count()

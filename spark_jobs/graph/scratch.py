@@ -1,0 +1,40 @@
+"""Scratch directories for iterative algorithms.
+
+The engines we target have no checkpoint that cuts a plan's lineage (pysail lacks
+localCheckpoint), so each iteration of a fixpoint writes its result as Parquet and the next one
+reads it back: plans stay one level deep and nothing is collected to the driver.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from spark_jobs.config import Settings
+from spark_jobs.tables import lakehouse_root
+
+
+@contextmanager
+def scratch_dir(settings: Settings, purpose: str) -> Iterator[str]:
+    """A fresh directory under `<lakehouse>/_scratch/`, removed afterwards (even on error)."""
+    path = f"{lakehouse_root(settings)}/_scratch/{purpose}-{uuid.uuid4().hex[:12]}"
+    try:
+        yield path
+    finally:
+        remove_dir(path)
+
+
+def remove_dir(path: str) -> None:
+    if "://" not in path:
+        shutil.rmtree(Path(path), ignore_errors=True)
+        return
+    from pyarrow import fs
+
+    filesystem, inner = fs.FileSystem.from_uri(path)
+    try:
+        filesystem.delete_dir(inner)
+    except FileNotFoundError:
+        pass

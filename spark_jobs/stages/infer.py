@@ -1,0 +1,57 @@
+"""Stage `infer`: materialise the inference rules (`spark_jobs.graph.rules.RULES`) and the
+SIMILAR_TO suggestions as inferred edges of graph.edges (one commit), and the similarity scores
+as graph.similarity (one commit).
+
+Options (RunContext.options): `graph_engine` ('auto' | 'dataframe' | 'graphframes'),
+`similarity_threshold` (Jaccard, default 0.5), `similarity_min_shared` (default 1).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from spark_jobs import tables
+from spark_jobs.config import Settings
+from spark_jobs.stages import RunContext
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, Any]:
+    from pyspark.sql import functions as F
+
+    from spark_jobs.graph import similarity
+    from spark_jobs.graph.closure import select_engine
+    from spark_jobs.graph.inferred import merge_inferred
+    from spark_jobs.graph.rules import RULES, infer
+
+    tables.register(spark, settings, ["graph.edges", "graph.similarity"])
+    engine = select_engine(spark, ctx.options.get("graph_engine", "auto"))
+    version = tables.version(settings, "graph.edges")
+    edges = tables.read(spark, settings, "graph.edges", at_version=version).where(F.col("active"))
+
+    if engine == "graphframes":
+        from spark_jobs.graph.gf import infer_motifs
+
+        implied = infer_motifs(edges, RULES)
+    else:
+        implied = infer(edges, RULES)
+
+    pairs = similarity.jaccard_pairs(
+        similarity.model_features(edges),
+        threshold=float(ctx.options.get("similarity_threshold", similarity.DEFAULT_THRESHOLD)),
+        min_shared=int(ctx.options.get("similarity_min_shared", 1)),
+    )
+    target = tables.table("graph.similarity")
+    similarity.similarity_rows(pairs, ctx.run_id).select(*target.column_names).write.format("delta") \
+        .mode("overwrite").save(target.path(settings))
+    scored = tables.read(spark, settings, "graph.similarity").where(F.col("src") < F.col("dst"))
+    suggestions = similarity.similar_to_edges(scored.select("src", "dst", "score", "shared"))
+
+    result = merge_inferred(
+        spark, settings, implied.unionByName(suggestions),
+        managed_rules=None,  # every inferred edge: those of a rule removed from RULES go inactive
+        run_id=ctx.run_id, now=ctx.started_at,
+    )
+    return {"engine": engine, "rules": len(RULES), "similar_pairs": scored.count(), **result.as_metrics()}
