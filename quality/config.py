@@ -1,0 +1,148 @@
+"""Every threshold and severity of the quality gate, in one typed object.
+
+Defaults live here; `QualityConfig.load` overrides them from `MLG_QUALITY_<FIELD>` environment
+variables and then from a mapping (the build's `ctx.options["quality"]`, `mlg quality --set`).
+Severity `critical` blocks publishing; `warning` is only reported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+from spark_jobs.errors import UsageError
+
+Severity = Literal["critical", "warning"]
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+
+# Checks whose severity can be changed; the names match the `expectation` column of quality.results.
+DEFAULT_SEVERITIES: dict[str, Severity] = {
+    "id_unique": "critical",
+    "id_not_null": "critical",
+    "id_is_aip_uri": "critical",
+    "id_matches_type": "critical",
+    "entity_type_in_vocabulary": "critical",
+    "state_in_vocabulary": "critical",
+    "name_present": "critical",
+    "owners_present": "warning",
+    "timestamp_not_in_future": "critical",
+    "edge_key_unique": "critical",
+    "edge_ends_are_aip_uris": "critical",
+    "relation_in_vocabulary": "critical",
+    "provenance_in_vocabulary": "critical",
+    "inferred_edge_has_rule": "warning",
+    "edge_ends_exist": "critical",
+    "edge_ends_not_deleted": "warning",
+    "relation_legal_for_types": "critical",
+    "hydrated_within_window": "warning",
+    "owners_active": "warning",
+    "share_with_description": "warning",
+    "share_with_owners": "warning",
+    "share_with_tags": "warning",
+    "entity_count_drop": "critical",
+    "inferred_edge_count_drop": "critical",
+}
+
+_DEFAULT_FRESHNESS_HOURS = {"*": 24.0 * 7}
+
+
+@dataclass(frozen=True, kw_only=True)
+class QualityConfig:
+    """Thresholds of the quality suites (shares are 0..1)."""
+
+    # Clock skew tolerated before a timestamp counts as "in the future".
+    future_tolerance_hours: float = 1.0
+    # Share of live ownable entities that must have an owner for `owners_present` to pass.
+    owners_required_share: float = 1.0
+    # Hours since last hydration before an entity is stale, per entity type ("*" = any other type).
+    freshness_hours: Mapping[str, float] = field(default_factory=lambda: dict(_DEFAULT_FRESHNESS_HOURS))
+    # Most stale share per type tolerated by `hydrated_within_window`.
+    freshness_max_stale_share: float = 0.0
+    # Most assets owned by inactive users tolerated by `owners_active`.
+    inactive_owned_max: int = 0
+    # Minimum coverage shares over live ownable entities.
+    min_description_share: float = 0.5
+    min_owner_share: float = 0.9
+    min_tag_share: float = 0.3
+    # Drift: most share a per-type count may fall against the baseline version ...
+    drift_max_drop_share: float = 0.3
+    # ... counted only when the baseline had at least this many (tiny types are noise).
+    drift_min_baseline: int = 10
+    severities: Mapping[str, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
+    # How many example values a failed expectation keeps in quality.results.
+    examples: int = 5
+
+    def severity(self, check: str) -> Severity:
+        return self.severities.get(check, DEFAULT_SEVERITIES.get(check, "critical"))
+
+    def freshness_window(self, entity_type: str) -> float:
+        return float(self.freshness_hours.get(entity_type, self.freshness_hours.get("*", 168.0)))
+
+    @classmethod
+    def load(cls, options: Mapping[str, Any] | None = None, *,
+             env: Mapping[str, str] | None = None) -> QualityConfig:
+        """Defaults < `MLG_QUALITY_<FIELD>` environment < `options` (field name -> value)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"MLG_QUALITY_{f.name.upper()}")
+            if raw not in (None, ""):
+                values[f.name] = raw
+        values.update(options or {})
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> QualityConfig:
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = set(values) - set(known)
+        if unknown:
+            raise UsageError(f"unknown quality setting(s): {', '.join(sorted(unknown))}; "
+                             f"known: {', '.join(known)}")
+        parsed: dict[str, Any] = {}
+        defaults = cls()
+        for name, value in values.items():
+            parsed[name] = _parse(name, value, getattr(defaults, name))
+        if "severities" in parsed:
+            parsed["severities"] = {**DEFAULT_SEVERITIES, **parsed["severities"]}
+        return cls(**parsed)
+
+
+def _parse(name: str, value: Any, default: Any) -> Any:
+    """Coerce one setting (strings come from env vars and `--set name=value`)."""
+    try:
+        if name == "severities":
+            pairs = _pairs(value)
+            bad = {k: v for k, v in pairs.items() if v not in SEVERITIES or k not in DEFAULT_SEVERITIES}
+            if bad:
+                raise ValueError(f"expected check=critical|warning with a known check, got {bad}")
+            return pairs
+        if name == "freshness_hours":
+            return {**_DEFAULT_FRESHNESS_HOURS, **{k: float(v) for k, v in _pairs(value).items()}}
+        if isinstance(default, bool):
+            return str(value).lower() in ("1", "true", "yes")
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            number = float(value)
+            if name.endswith("_share") and not 0.0 <= number <= 1.0:
+                raise ValueError("a share must be between 0 and 1")
+            return number
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"quality setting {name}={value!r}: {exc}") from None
+    return value
+
+
+def _pairs(value: Any) -> dict[str, str]:
+    """A mapping, or text like `Model=24,*=168`."""
+    if isinstance(value, Mapping):
+        return {str(k): v for k, v in value.items()}
+    out = {}
+    for part in str(value).split(","):
+        key, sep, val = part.strip().partition("=")
+        if not sep:
+            raise ValueError(f"expected key=value pairs separated by commas, got {value!r}")
+        out[key.strip()] = val.strip()
+    return out

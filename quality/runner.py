@@ -1,0 +1,218 @@
+"""The quality runner: validate the current table versions, record, render, decide the gate.
+
+1. pin the current versions of graph.entities and graph.edges (everything reads those versions,
+   so a concurrent writer cannot make the checks disagree with each other);
+2. run the GE suites (entities, coverage on the prepared entities frame; edges) through an
+   ephemeral GE context with a Spark datasource over this session's DataFrames;
+3. run the graph checks (Spark SQL) including drift against the baseline versions;
+4. append every outcome to quality.results in one commit, with the versions checked;
+5. render GE Data Docs and a summary page of all checks under `<reports_dir>/quality/`;
+6. return the gate: `fail` when any critical expectation failed.
+
+The drift baseline of a table is the version checked by the most recent run whose gate passed
+(what was last accepted), falling back to the previous Delta version when no run passed yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from quality import suites
+from quality.checks import Snapshot, graph_checks
+from quality.config import QualityConfig
+from quality.results import CheckResult, Gate, gate, share
+from spark_jobs import tables
+from spark_jobs.config import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger(__name__)
+
+ENTITIES, EDGES, RESULTS = "graph.entities", "graph.edges", "quality.results"
+DOCS_SITE = "data_docs"
+
+
+@dataclass(frozen=True)
+class QualityOutcome:
+    run_id: str
+    gate: Gate
+    results: list[CheckResult]
+    table_versions: dict[str, int]
+    results_version: int | None
+    docs_dir: Path | None
+
+    @property
+    def failed_critical(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.success and r.severity == "critical"]
+
+    @property
+    def failed_warning(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.success and r.severity == "warning"]
+
+    def metrics(self) -> dict[str, Any]:
+        return {"gate": self.gate, "checks": len(self.results), "failed_critical": len(self.failed_critical),
+                "failed_warning": len(self.failed_warning), "entities_version": self.table_versions.get(ENTITIES),
+                "edges_version": self.table_versions.get(EDGES), "results_version": self.results_version,
+                "docs": str(self.docs_dir) if self.docs_dir else None}
+
+
+def run_quality(
+    spark: SparkSession,
+    settings: Settings,
+    *,
+    run_id: str,
+    config: QualityConfig | None = None,
+    now: datetime | None = None,
+    data_docs: bool = True,
+) -> QualityOutcome:
+    """Validate the current versions, write quality.results, render docs, return the gate."""
+    config = config or QualityConfig.load()
+    now = now or datetime.now(timezone.utc)
+    tables.register(spark, settings, [ENTITIES, EDGES, RESULTS])
+    versions = {ENTITIES: tables.version(settings, ENTITIES), EDGES: tables.version(settings, EDGES)}
+    snapshot = _snapshot(spark, settings, versions)
+    table_versions = dict(versions)
+    for name, baseline in ((ENTITIES, snapshot.entities_baseline_version), (EDGES, snapshot.edges_baseline_version)):
+        if baseline is not None:
+            table_versions[f"{name}@baseline"] = baseline
+
+    docs_dir = Path(settings.reports_dir) / "quality" if data_docs else None
+    results = validate_with_ge(snapshot, config, run_id=run_id, now=now, docs_dir=docs_dir)
+    results += graph_checks(spark, snapshot, config, now=now)
+
+    rows = [r.row(run_id=run_id, table_versions=table_versions, checked_at=now) for r in results]
+    tables.append(spark.createDataFrame(rows, tables.table(RESULTS).ddl), settings, RESULTS)
+    outcome = QualityOutcome(run_id, gate(results), results, table_versions, tables.version(settings, RESULTS),
+                             docs_dir)
+    if docs_dir is not None:
+        from quality.summary import write_summary
+
+        write_summary(outcome, docs_dir / "index.html", data_docs_index=docs_dir / DOCS_SITE / "index.html")
+    return outcome
+
+
+def _snapshot(spark: SparkSession, settings: Settings, versions: Mapping[str, int | None]) -> Snapshot:
+    def at(name: str, version: int | None) -> DataFrame | None:
+        return None if version is None else tables.read(spark, settings, name, at_version=version)
+
+    entities_base = baseline_version(spark, settings, ENTITIES, versions[ENTITIES])
+    edges_base = baseline_version(spark, settings, EDGES, versions[EDGES])
+    return Snapshot(
+        entities=at(ENTITIES, versions[ENTITIES]), edges=at(EDGES, versions[EDGES]),
+        entities_baseline=at(ENTITIES, entities_base), edges_baseline=at(EDGES, edges_base),
+        entities_baseline_version=entities_base, edges_baseline_version=edges_base,
+    )
+
+
+def baseline_version(spark: SparkSession, settings: Settings, name: str, current: int | None) -> int | None:
+    """Version of `name` checked by the latest passing run (not newer than `current`), else current - 1."""
+    from pyspark.sql import functions as F
+
+    if current is None:
+        return None
+    runs = (
+        tables.read(spark, settings, RESULTS)
+        .groupBy("run_id")
+        .agg(F.max("checked_at").alias("at"), F.max(F.col("table_versions").getItem(name)).alias("version"),
+             F.min(F.when(~F.col("success") & (F.col("severity") == "critical"), 0).otherwise(1)).alias("passed"))
+        .where((F.col("passed") == 1) & F.col("version").isNotNull() & (F.col("version") <= current))
+        .orderBy(F.col("at").desc(), F.col("version").desc())
+        .limit(1)
+        .collect()
+    )
+    if runs:
+        return int(runs[0]["version"])
+    return current - 1 if current >= 1 else None
+
+
+def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, now: datetime,
+                     docs_dir: Path | None) -> list[CheckResult]:
+    """Run the GE suites over the snapshot's frames; Data Docs go to `docs_dir/data_docs` when given."""
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    actions = []
+    if docs_dir is not None:
+        site_dir = docs_dir / DOCS_SITE
+        site_dir.mkdir(parents=True, exist_ok=True)
+        context.add_data_docs_site(site_name="mlg", site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        })
+        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["mlg"]))
+    # No persist(): caching every column of a large entities table costs more memory than re-reading it.
+    source = context.data_sources.add_spark(name="lakehouse", persist=False)
+    identifier = RunIdentifier(run_name=run_id, run_time=now)
+
+    frames = {
+        "entities": (suites.prepare_entities(snapshot.entities),
+                     [suites.entities_suite(config, now=now), suites.coverage_suite(config)], ["id"]),
+        "edges": (snapshot.edges, [suites.edges_suite(config)], ["src", "rel", "dst"]),
+    }
+    results: list[CheckResult] = []
+    for asset_name, (frame, asset_suites, keys) in frames.items():
+        batch = source.add_dataframe_asset(name=asset_name).add_batch_definition_whole_dataframe(asset_name)
+        definitions = [
+            context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"{asset_name}:{s.name}", data=batch, suite=context.suites.add(s)))
+            for s in asset_suites
+        ]
+        checkpoint = context.checkpoints.add(gx.Checkpoint(
+            name=f"mlg-{asset_name}", validation_definitions=definitions, actions=actions,
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": config.examples,
+                           "unexpected_index_column_names": keys}))
+        run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=identifier)
+        for validation in run.run_results.values():
+            suite_name = validation.suite_name
+            results.extend(_from_ge(suite_name, r, config) for r in validation.results)
+    return results
+
+
+def _from_ge(suite: str, result: Any, config: QualityConfig) -> CheckResult:
+    expectation = result.expectation_config
+    meta = expectation.meta or {}
+    details = result.result or {}
+    observed: dict[str, Any] = {"ge": expectation.type}
+    error = _exception(result.exception_info)
+    if error:
+        observed["error"] = error
+    if "observed_value" in details:
+        observed["observed_value"] = details["observed_value"]
+    if "element_count" in details:
+        bad, of = int(details.get("unexpected_count") or 0), int(details["element_count"])
+        observed.update(unexpected=bad, of=of, share=share(bad, of))
+        if suite == "coverage":
+            observed["coverage"] = None if not of else round(1 - bad / of, 6)
+        keys = details.get("unexpected_index_column_names") or []
+        located = details.get("partial_unexpected_index_list") or []
+        # Name the offending rows by key (an owner count of 0 says little; the entity id does).
+        examples = ([" ".join(str(item.get(k)) for k in keys) for item in located] if keys and located
+                    else [str(v) for v in details.get("partial_unexpected_list") or []])
+        if examples:
+            observed["examples"] = examples[: config.examples]
+    severity = getattr(expectation.severity, "value", expectation.severity) or "critical"
+    return CheckResult(suite, meta.get("check", expectation.type), meta.get("target", ""),
+                       bool(result.success) and not error, severity, observed, expectation.description or "")
+
+
+def _exception(info: Any) -> str | None:
+    """GE reports exceptions either flat or keyed by metric; any raised one fails the check."""
+    if not info:
+        return None
+    entries = [info] if "raised_exception" in info else list(info.values())
+    for entry in entries:
+        entry = entry if isinstance(entry, Mapping) else getattr(entry, "to_json_dict", lambda: {})()
+        if entry.get("raised_exception"):
+            return str(entry.get("exception_message") or "expectation raised an exception")[:500]
+    return None
+

@@ -1,0 +1,36 @@
+"""`mlg report`: render the governance report (HTML + CSVs) from the current lakehouse."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="render the governance report (HTML with charts + one CSV per section)",
+                       description="Ownership coverage, inactive owners, stale and undocumented assets, "
+                                   "deprecation candidates, quality trend and graph size over versions, from "
+                                   "the SQL in sql/reports/. Written to <reports>/governance/.")
+    p.add_argument("--stale-days", type=int, default=90, help="days without update before an asset is stale")
+    p.add_argument("--max-versions", type=int, default=30, help="newest Delta versions in the graph-size section")
+    p.add_argument("--run-id", help="label the report with this run id")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from quality.governance import ReportOptions, build_report
+    from spark_jobs.config import Settings
+    from spark_jobs.errors import UsageError
+    from spark_jobs.session import spark_session
+    from spark_jobs.stages import RunContext
+
+    if args.stale_days < 0 or args.max_versions < 1:
+        raise UsageError("--stale-days must be >= 0 and --max-versions >= 1")
+    settings = Settings.load()
+    ctx = RunContext.new(args.run_id)
+    with spark_session(settings) as spark:
+        outcome = build_report(spark, settings, run_id=ctx.run_id, now=ctx.started_at,
+                               options=ReportOptions(stale_days=args.stale_days, max_versions=args.max_versions))
+    for key, path in outcome.csvs.items():
+        print(f"  {key:<24} {outcome.rows[key]:>8,} rows  {path}")
+    print(f"report: {outcome.html}")
+    return 0

@@ -1,0 +1,23 @@
+"""Stage `report`: the governance report (HTML + one CSV per section) under `<reports_dir>/governance/`.
+
+Options (RunContext.options): `report_stale_days` (default 90), `report_max_versions` (default 30).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from spark_jobs.config import Settings
+from spark_jobs.stages import RunContext
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, Any]:
+    from quality.governance import ReportOptions, build_report
+
+    defaults = ReportOptions()
+    options = ReportOptions(stale_days=int(ctx.options.get("report_stale_days", defaults.stale_days)),
+                            max_versions=int(ctx.options.get("report_max_versions", defaults.max_versions)))
+    return build_report(spark, settings, run_id=ctx.run_id, options=options, now=ctx.started_at).metrics()
