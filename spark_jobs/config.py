@@ -1,4 +1,5 @@
-"""Typed settings. Precedence: explicit arguments > MLG_* environment > mlg.toml > defaults."""
+"""Typed settings. Precedence: explicit arguments > MLG_* environment > mlg.toml > the local
+stack's state file (`<state_dir>/stack.json`, written by `mlg up`) > defaults."""
 
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ class Settings:
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         values.update({k: v for k, v in overrides.items() if v is not None})
+        _fall_back_to_stack(values)
         if values.get("spark_remote") and values.get("spark_master"):
             raise ConfigError("set only one of MLG_SPARK_REMOTE and MLG_SPARK_MASTER")
         return cls(**values)
@@ -102,6 +104,31 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     if any(queues.values()):
         values["sqs_queues"] = {p: q for p, q in queues.items() if q}
     return values
+
+
+STACK_FILE = "stack.json"
+
+
+def _fall_back_to_stack(values: dict[str, Any]) -> None:
+    """Source URLs, and the SQS endpoint with its queues, from `mlg up`'s state file, each group
+    only when no higher layer set any of it (never a mix of a real endpoint and local queues)."""
+    path = Path(values.get("state_dir") or Settings.state_dir) / STACK_FILE
+    if not path.is_file():
+        return
+    try:
+        import json
+
+        stack = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return  # a half-written or foreign file: `mlg up` / `mlg down` report it
+    if not isinstance(stack, dict):
+        return
+    if not values.get("source_urls") and isinstance(stack.get("source_urls"), dict):
+        values["source_urls"] = dict(stack["source_urls"])
+    if not values.get("sqs_endpoint_url") and not values.get("sqs_queues") \
+            and isinstance(stack.get("queues"), dict) and stack.get("sqs_endpoint_url"):
+        values["sqs_endpoint_url"] = stack["sqs_endpoint_url"]
+        values["sqs_queues"] = dict(stack["queues"])
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

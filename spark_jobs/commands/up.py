@@ -1,0 +1,66 @@
+"""`mlg up`: start the local stack (moto SQS + source simulator) and write its state file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("up", help="start the local stack: SQS endpoint + source simulator on 127.0.0.1")
+    p.add_argument("--seed", type=int, default=7, help="ecosystem seed (default 7)")
+    p.add_argument("--scale", type=int, default=1, help="ecosystem scale: about 1,000 entities per unit")
+    p.add_argument("--max-receive-count", type=int, default=None,
+                   help="receives before a message moves to its source's DLQ (default 5)")
+    p.add_argument("--faults-json", help='HTTP faults per source, e.g. \'{"*": {"error_rate": 0.05}}\'')
+    p.add_argument("--events-json", help='event faults, e.g. \'{"duplicate_rate": 0.1, "sns_rate": 0.5}\'')
+    p.add_argument("--emit-events", action="store_true",
+                   help="announce every object on its source's queue (a backfill for a first run)")
+    p.add_argument("--json", action="store_true", help="print the state file instead of a summary")
+    p.set_defaults(handler=handle)
+
+
+def _json_option(text: str | None, flag: str):
+    from spark_jobs.errors import UsageError
+
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{flag} is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{flag} must be a JSON object")
+    return value
+
+
+def handle(args: argparse.Namespace) -> int:
+    from infra import stack
+    from infra.sqs import DEFAULT_MAX_RECEIVE_COUNT
+    from spark_jobs.config import Settings
+    from spark_jobs.errors import UsageError
+
+    if args.scale < 1:
+        raise UsageError(f"--scale must be >= 1, got {args.scale}")
+    settings = Settings.load()
+    state = stack.up(settings, seed=args.seed, scale=args.scale,
+                     max_receive_count=args.max_receive_count or DEFAULT_MAX_RECEIVE_COUNT,
+                     faults=_json_option(args.faults_json, "--faults-json"),
+                     event_faults=_json_option(args.events_json, "--events-json"),
+                     emit_events=args.emit_events)
+    if args.json:
+        print(json.dumps(state.to_json(), indent=2))
+        return 0
+    if state.already_running:
+        asked = (args.seed, args.scale)
+        note = "" if asked == (state.seed, state.scale) else \
+            f" (not restarted with seed {args.seed}, scale {args.scale}: run `mlg down` first)"
+        print(f"already running: seed {state.seed}, scale {state.scale}{note}")
+    else:
+        print(f"started: seed {state.seed}, scale {state.scale}")
+    print(f"  sqs        pid {state.sqs.pid:<8} {state.sqs_endpoint_url}")
+    print(f"  simulator  pid {state.simulator.pid:<8} {state.simulator.url}")
+    print(f"  queues     {len(state.queues)} (+ DLQs, maxReceiveCount {state.max_receive_count})")
+    print(f"  state      {state.state_file}")
+    print(f"  logs       {state.simulator.log.rsplit('/', 1)[0]}")
+    return 0

@@ -1,0 +1,156 @@
+"""The generated ecosystem: deterministic per seed, about 1,000 entities per unit of scale,
+realistic in the ways the graph must cope with, and a mutation overlay the truth follows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+
+import pytest
+
+from infra.simulator import truth
+from infra.simulator.collections import COLLECTIONS
+from infra.simulator.ecosystem import HOSTILE_IDS, Ecosystem, MutationError
+from infra.simulator.faults import FaultInjector
+from spark_jobs.uris import parse_uri
+
+
+def fingerprint(eco: Ecosystem) -> str:
+    digest = hashlib.sha256()
+    for name in COLLECTIONS:
+        for obj in eco.objects(name):
+            digest.update(json.dumps(obj, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def eco():
+    return Ecosystem(seed=7, scale=1)
+
+
+@pytest.fixture(scope="module")
+def entities(eco):
+    return list(truth.entities(eco))
+
+
+@pytest.fixture(scope="module")
+def edges(eco):
+    return list(truth.edges(eco))
+
+
+def test_same_seed_same_ecosystem_and_other_seed_differs(eco):
+    assert fingerprint(Ecosystem(seed=7, scale=1)) == fingerprint(eco)
+    assert fingerprint(Ecosystem(seed=8, scale=1)) != fingerprint(eco)
+    # the fixed example does not move with the seed
+    fixed = ("id", "model_id", "version", "pipeline_run_id", "owner_emails", "labels", "features", "status")
+    ours, other = (e.get("instances", "ranking-model-v5-20XX0101") for e in (eco, Ecosystem(seed=8, scale=1)))
+    assert {k: ours[k] for k in fixed} == {k: other[k] for k in fixed}
+
+
+def test_scale_one_is_about_a_thousand_entities_and_scales_linearly(entities):
+    assert 800 <= len(entities) <= 1200
+    assert len({e["id"] for e in entities}) == len(entities)
+    ten = Ecosystem(seed=7, scale=10)
+    assert sum(ten.count(name) for name in COLLECTIONS) == 10 * sum(
+        Ecosystem(seed=7, scale=1).count(name) for name in COLLECTIONS)
+
+
+def test_realism(eco, entities, edges):
+    tests = list(eco.objects("tests"))
+    assert {len(t["cells"]) for t in tests} <= {2, 3, 4} and len({len(t["cells"]) for t in tests}) > 1
+    assert {t["status"] for t in tests} == {"DRAFT", "ACTIVE", "COMPLETED"}
+    runs = list(eco.objects("pipeline-runs"))
+    assert Counter(r["status"] for r in runs)["FAILED"] > 0
+    trainer_runs = [r for r in runs if r["pipeline"] == "weekly-ranking-trainer"]
+    assert len(trainer_runs) == 6  # weekly
+    features = list(eco.objects("features"))
+    assert {len(f["source_datasets"]) for f in features} == {1, 2, 3}
+    assert any(d["produced_by"] for d in eco.objects("datasets"))
+    users = list(eco.objects("users"))
+    assert any(not u["active"] for u in users) and any(u["active"] for u in users)
+    models = list(eco.objects("models"))
+    assert len({i["model_id"] for i in eco.objects("instances")}) == len(models)  # several instances each
+    described = [e for e in entities if e["entity_type"] in ("Model", "Feature", "Dataset", "Pipeline")]
+    assert 0 < sum(e["description"] is None for e in described) < len(described) / 2
+    owners = {o for e in entities for o in e["owners"]}
+    assert any(o.startswith("aip://team/") for o in owners) and any(o.startswith("aip://user/") for o in owners)
+    use = Counter(dst for _s, rel, dst in edges if rel == "USES_FEATURE")
+    top, median = use.most_common(1)[0][1], sorted(use.values())[len(use) // 2]
+    assert top >= 5 * median  # a few features are used by many instances
+    ids = {obj_id for name in COLLECTIONS for obj_id in eco.ids(name)}
+    assert set(HOSTILE_IDS) <= ids and any(not i.isascii() for i in ids)
+
+
+def test_truth_has_the_article_example_and_every_edge_is_a_canonical_uri(entities, edges):
+    by_id = {e["id"]: e for e in entities}
+    instance = by_id["aip://model-instance/registry/ranking-model-v5-20XX0101"]
+    assert instance["owners"] == ["aip://user/identity/alice"]
+    assert instance["tags"] == [{"tag": "team", "value": "personalization"}]
+    example = {(r, d) for s, r, d in edges if s == instance["id"]}
+    assert {("INSTANCE_OF", "aip://model/registry/ranking-v5"),
+            ("PRODUCED_BY", "aip://pipeline-run/orchestrator/train-weekly-ranking-20XX0101"),
+            ("USES_FEATURE", "aip://feature/featurestore/title_embedding")} <= example
+    assert ("aip://pipeline-run/orchestrator/train-weekly-ranking-20XX0101", "RAN_FOR",
+            "aip://ab-test-cell/abtest/12345:2") in edges
+    assert ("aip://ab-test-cell/abtest/12345:2", "CELL_OF", "aip://ab-test/abtest/12345") in edges
+    for src, _rel, dst in edges:
+        assert str(parse_uri(src)) == src and str(parse_uri(dst)) == dst
+
+
+def test_mutations_change_served_state_and_truth():
+    eco = Ecosystem(seed=3, scale=1)
+    before = eco.count("models")
+    change = eco.create("models", {"id": "new model/ü", "name": "New", "owner_emails": ["alice@example.com"]})
+    assert change.op == "create" and eco.get("models", "new model/ü")["name"] == "New"
+    assert eco.count("models") == before + 1
+    with pytest.raises(MutationError) as exists:
+        eco.create("models", {"id": "new model/ü"})
+    assert exists.value.status == 409
+    eco.update("models", "ranking-v5", {"description": "changed"})
+    assert eco.get("models", "ranking-v5")["description"] == "changed"
+    eco.delete("models", "ranking-v5")
+    assert eco.get("models", "ranking-v5") is None and eco.count("models") == before
+    with pytest.raises(MutationError) as missing:
+        eco.update("models", "ranking-v5", {"name": "x"})
+    assert missing.value.status == 404
+    ids = {e["id"] for e in truth.entities(eco)}
+    assert "aip://model/registry/ranking-v5" not in ids
+    assert "aip://model/registry/new%20model%2F%C3%BC" in ids
+    assert {"id": "aip://model/registry/ranking-v5", "entity_type": "Model"} in list(truth.deleted(eco))
+    # a derived field follows: moving a dataset to another producer moves the pipeline's outputs
+    dataset = next(d for d in eco.objects("datasets") if d["produced_by"])
+    change = eco.update("datasets", dataset["name"], {"produced_by": "weekly-ranking-trainer"})
+    assert ("pipelines", "weekly-ranking-trainer") in change.touched
+    outputs = [o["dataset"] for o in eco.get("pipelines", "weekly-ranking-trainer")["outputs"]]
+    assert dataset["name"] in outputs
+
+
+def test_listing_positions_survive_concurrent_deletes():
+    eco = Ecosystem(seed=5, scale=1)
+    first, next_position = eco.page("features", page_size=50, position=0)
+    eco.delete("features", first[10]["name"])  # already seen
+    later = [f["name"] for f in list(eco.objects("features"))[60:62]]
+    eco.delete("features", later[0])  # not yet seen
+    rest, position = [], next_position
+    while position is not None:
+        items, position = eco.page("features", page_size=50, position=position)
+        rest.extend(items)
+    names = [f["name"] for f in first + rest]
+    assert len(names) == len(set(names)) == 150 - 1 and later[0] not in names
+
+
+def test_token_bucket_and_error_rate_are_deterministic_per_seed():
+    config = {"registry": {"error_rate": 0.2}, "identity": {"rate_limit_rps": 1, "rate_limit_burst": 3}}
+    a, b = FaultInjector(seed=1, config=config), FaultInjector(seed=1, config=config)
+    statuses_a = [a.decide("registry").status for _ in range(500)]
+    assert statuses_a == [b.decide("registry").status for _ in range(500)]
+    assert 60 <= sum(s is not None for s in statuses_a) <= 140
+    limited = [a.decide("identity") for _ in range(5)]
+    assert [d.status for d in limited] == [None, None, None, 429, 429]
+    assert limited[-1].retry_after_s >= 1
+    assert all(a.decide("abtest").status is None for _ in range(100))
+    with pytest.raises(ValueError, match="unknown fault setting"):
+        a.configure({"registry": {"eror_rate": 1}})
+    with pytest.raises(ValueError, match="unknown source"):
+        a.configure({"nope": {}})
