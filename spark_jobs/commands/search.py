@@ -1,0 +1,64 @@
+"""`mlg search "text" [--type T] [--tag k::v] [--owner U] [--limit N] [--owners]`: the live search
+snapshot (Elasticsearch when MLG_ES_URL is set, else the embedded index), best match first,
+with why each hit matched (exact / prefix / fuzzy name, or another field)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("search", help="search the published snapshot (exact > prefix > fuzzy name, then other fields)")
+    p.add_argument("text", help="what to look for (may be empty with filters)")
+    p.add_argument("--type", dest="entity_type", help="entity type filter, e.g. Model")
+    p.add_argument("--tag", action="append", default=[], help="tag filter key::value (repeatable: all must match)")
+    p.add_argument("--owner", help="owner filter: an AIP URI, a username or a team name")
+    p.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
+    p.add_argument("--owners", action="store_true", help="search people and teams instead of assets")
+    p.add_argument("--backend", choices=("auto", "embedded", "elasticsearch"), default="auto")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    import json
+
+    from spark_jobs.config import Settings
+    from spark_jobs.errors import MlgError, UsageError
+    from spark_jobs.model import EntityType
+    from spark_jobs.search.query import search
+    from spark_jobs.search.ranking import SearchQuery
+
+    types = {t.value.lower(): t.value for t in EntityType}
+    entity_type = None
+    if args.entity_type:
+        entity_type = types.get(args.entity_type.lower())
+        if entity_type is None:
+            raise UsageError(f"unknown --type {args.entity_type!r}; one of {', '.join(types.values())}")
+    try:
+        query = SearchQuery(text=args.text, entity_type=entity_type, tags=tuple(args.tag), owner=args.owner,
+                            limit=args.limit)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    settings = Settings.load()
+    try:
+        hits = search(settings, query, kind="owners" if args.owners else "entities", backend=args.backend)
+    except FileNotFoundError as exc:
+        raise MlgError(str(exc)) from None
+    if args.format == "json":
+        print(json.dumps([{"type": h.entity_type, "name": h.name, "uri": h.id, "owners": list(h.owners),
+                           "why": list(h.why), "score": round(h.score, 3)} for h in hits], indent=2))
+        return 0
+    if not hits:
+        print("no matches")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for col in ("type", "name", "uri", "owners", "why"):
+        table.add_column(col, overflow="fold")
+    for h in hits:
+        table.add_row(h.entity_type, h.name, h.id, ", ".join(h.owners) or "-", ", ".join(h.why) or "filter")
+    Console().print(table)
+    return 0

@@ -1,0 +1,202 @@
+"""Search documents, built in Spark from one version of the graph (joins only, nothing per row
+on the driver).
+
+- `search.documents`: one per live entity: name, aliases (the source id when it differs from the
+  name), description, type, domain, owner URIs and names, tags as `key::value`, `related` (names
+  one active edge away, then by graph.impact up to `impact_depth` hops, nearest first, capped),
+  state, last_enriched_at.
+- `search.owner_documents`: one per user and team: display name, username / team name as an
+  alias, what they own (`related`, `owned_count`) and their teams / members.
+
+Both tables have the same columns (so one index template and one query builder serve both) and
+are overwritten in one commit per build; each row carries the graph.entities and graph.edges
+(and graph.impact) versions it was built from, so a snapshot can be rebuilt from those versions exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from spark_jobs import tables
+from spark_jobs.config import Settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+DOC_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "STRING"), ("entity_type", "STRING"), ("domain", "STRING"), ("name", "STRING"),
+    ("aliases", "ARRAY<STRING>"), ("description", "STRING"), ("owners", "ARRAY<STRING>"),
+    ("owner_names", "ARRAY<STRING>"), ("owner_keys", "ARRAY<STRING>"), ("tags", "ARRAY<STRING>"),
+    ("related", "ARRAY<STRING>"), ("related_ids", "ARRAY<STRING>"), ("owned_count", "BIGINT"),
+    ("state", "STRING"), ("source_status", "STRING"), ("last_enriched_at", "TIMESTAMP"),
+    ("updated_at", "TIMESTAMP"), ("entities_version", "BIGINT"), ("edges_version", "BIGINT"),
+    ("impact_version", "BIGINT"),
+)
+
+DOCUMENTS = tables.add_table(tables.Table(
+    "search.documents", DOC_COLUMNS, key=("id",),
+    description="one search document per live entity, built from one graph.entities version"))
+OWNER_DOCUMENTS = tables.add_table(tables.Table(
+    "search.owner_documents", DOC_COLUMNS, key=("id",),
+    description="one search document per user and team, with what they own"))
+
+#: Relations that say who owns or belongs to what: indexed as owners, not as related assets.
+OWNERSHIP_RELATIONS = ("OWNED_BY", "MEMBER_OF")
+PEOPLE_TYPES = ("User", "Team")
+
+
+@dataclass(frozen=True, kw_only=True)
+class DocumentOptions:
+    max_related: int = 50
+    impact_depth: int = 3
+    include_deleted: bool = False
+
+
+@dataclass(frozen=True)
+class BuiltDocuments:
+    entities_version: int
+    edges_version: int | None
+    impact_version: int | None
+    documents: int
+    owner_documents: int
+    documents_version: int | None
+    owner_documents_version: int | None
+
+
+def _resource_id(col: Column) -> Column:
+    from pyspark.sql import functions as F
+
+    return F.url_decode(F.regexp_extract(col, r"^aip://[^/]+/[^/]+/(.*)$", 1))
+
+
+def _top_names(links: DataFrame, names: DataFrame, max_related: int) -> DataFrame:
+    """links (id, other, depth) -> (id, related, related_ids): nearest `max_related` others."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    best = links.groupBy("id", "other").agg(F.min("depth").alias("depth"))
+    named = best.join(names.select(F.col("id").alias("other"), F.col("name").alias("other_name")), "other", "left")
+    named = named.withColumn("other_name", F.coalesce("other_name", _resource_id(F.col("other"))))
+    ranked = named.withColumn("rk", F.row_number().over(
+        Window.partitionBy("id").orderBy("depth", "other_name", "other")))
+    return (ranked.where(F.col("rk") <= max_related).groupBy("id")
+            .agg(F.array_sort(F.collect_set("other_name")).alias("related"),
+                 F.array_sort(F.collect_set("other")).alias("related_ids")))
+
+
+def build_documents(spark: SparkSession, settings: Settings, *, entities_version: int | None = None,
+                    edges_version: int | None = None, impact_version: int | None = None,
+                    options: DocumentOptions = DocumentOptions()) -> BuiltDocuments:
+    """Overwrite search.documents and search.owner_documents from one version of the graph
+    (the current versions unless given: pass a snapshot's recorded versions to rebuild it)."""
+    from pyspark.sql import functions as F
+
+    ev = tables.version(settings, "graph.entities") if entities_version is None else entities_version
+    if ev is None:
+        raise LookupError("graph.entities does not exist yet: nothing to index")
+    gv = tables.version(settings, "graph.edges") if edges_version is None else edges_version
+    iv = tables.version(settings, "graph.impact") if impact_version is None else impact_version
+    entities = tables.read(spark, settings, "graph.entities", at_version=ev)
+    if not options.include_deleted:
+        entities = entities.where(F.col("state").isNull() | (F.col("state") != "deleted"))
+    names = entities.select("id", F.coalesce("name", _resource_id(F.col("id"))).alias("name"))
+    empty_links = spark.createDataFrame([], "id string, other string, depth int")
+    if gv is not None:
+        edges = tables.read(spark, settings, "graph.edges", at_version=gv).where("active")
+    else:
+        edges = spark.createDataFrame([], tables.table("graph.edges").ddl)
+
+    # owners: names and filter keys (URI + username / team name, lower-cased)
+    owned = entities.select(F.col("id").alias("asset"), F.explode("owners").alias("owner"))
+    owner_rows = (owned.join(names.select(F.col("id").alias("owner"), F.col("name").alias("owner_name")),
+                             "owner", "left")
+                  .select("asset", "owner", F.coalesce("owner_name", _resource_id(F.col("owner"))).alias("owner_name"),
+                          F.lower(_resource_id(F.col("owner"))).alias("owner_key")))
+    owners = owner_rows.groupBy(F.col("asset").alias("id")).agg(
+        F.array_sort(F.collect_set("owner_name")).alias("owner_names"),
+        F.array_sort(F.array_union(F.collect_set("owner"), F.collect_set("owner_key"))).alias("owner_keys"))
+
+    # related: one active edge away (both directions), then the impact closure (both directions)
+    neighbours = edges.where(~F.col("rel").isin(*OWNERSHIP_RELATIONS))
+    links = (neighbours.select(F.col("src").alias("id"), F.col("dst").alias("other"), F.lit(1).alias("depth"))
+             .unionByName(neighbours.select(F.col("dst").alias("id"), F.col("src").alias("other"),
+                                            F.lit(1).alias("depth"))))
+    if iv is not None and options.impact_depth > 1:
+        impact = tables.read(spark, settings, "graph.impact", at_version=iv).where(
+            F.col("min_depth") <= options.impact_depth)
+        links = links.unionByName(impact.select(F.col("dst").alias("id"), F.col("src").alias("other"),
+                                                F.col("min_depth").cast("int").alias("depth"))).unionByName(
+            impact.select(F.col("src").alias("id"), F.col("dst").alias("other"),
+                          F.col("min_depth").cast("int").alias("depth")))
+    links = links.where(F.col("id") != F.col("other"))
+    related = _top_names(links, names, options.max_related)
+
+    base = entities.select(
+        "id", "entity_type", "domain", F.coalesce("name", _resource_id(F.col("id"))).alias("name"),
+        _resource_id(F.col("id")).alias("rid"), "description", "owners", "tags", "state", "source_status",
+        "last_enriched_at", "updated_at")
+    aliases = F.when(F.lower("rid") != F.lower("name"), F.array("rid")).otherwise(F.array().cast("array<string>"))
+    tag_strings = F.expr("transform(coalesce(tags, array()), t -> concat(t.tag, '::', t.value))")
+    versions = [F.lit(ev).cast("bigint").alias("entities_version"),
+                F.lit(gv).cast("bigint").alias("edges_version"), F.lit(iv).cast("bigint").alias("impact_version")]
+    docs = (base.join(owners, "id", "left").join(related, "id", "left").select(
+        "id", "entity_type", "domain", "name", aliases.alias("aliases"), "description",
+        F.coalesce("owners", F.array().cast("array<string>")).alias("owners"),
+        F.coalesce("owner_names", F.array().cast("array<string>")).alias("owner_names"),
+        F.coalesce("owner_keys", F.array().cast("array<string>")).alias("owner_keys"),
+        tag_strings.alias("tags"),
+        F.coalesce("related", F.array().cast("array<string>")).alias("related"),
+        F.coalesce("related_ids", F.array().cast("array<string>")).alias("related_ids"),
+        F.lit(None).cast("bigint").alias("owned_count"),
+        "state", "source_status", "last_enriched_at", "updated_at", *versions))
+
+    # owner documents: what each user / team owns, plus their teams (users) or members (teams)
+    people = base.where(F.col("entity_type").isin(*PEOPLE_TYPES))
+    membership = edges.where(F.col("rel") == "MEMBER_OF")
+    person_links = (owned.select(F.col("owner").alias("id"), F.col("asset").alias("other"), F.lit(1).alias("depth"))
+                    .unionByName(membership.select(F.col("src").alias("id"), F.col("dst").alias("other"),
+                                                   F.lit(2).alias("depth")))
+                    .unionByName(membership.select(F.col("dst").alias("id"), F.col("src").alias("other"),
+                                                   F.lit(2).alias("depth"))))
+    person_related = _top_names(person_links, names, options.max_related)
+    counts = owned.groupBy(F.col("owner").alias("id")).agg(F.count("*").cast("bigint").alias("owned_count"))
+    owner_docs = (people.join(person_related, "id", "left").join(counts, "id", "left").select(
+        "id", "entity_type", "domain", "name", aliases.alias("aliases"), "description",
+        F.array().cast("array<string>").alias("owners"), F.array().cast("array<string>").alias("owner_names"),
+        F.array("id", F.lower("rid")).alias("owner_keys"), F.array().cast("array<string>").alias("tags"),
+        F.coalesce("related", F.array().cast("array<string>")).alias("related"),
+        F.coalesce("related_ids", F.array().cast("array<string>")).alias("related_ids"),
+        F.coalesce("owned_count", F.lit(0).cast("bigint")).alias("owned_count"),
+        "state", "source_status", "last_enriched_at", "updated_at", *versions))
+
+    _overwrite(docs, settings, DOCUMENTS.name)
+    _overwrite(owner_docs, settings, OWNER_DOCUMENTS.name)
+    dv, ov = tables.version(settings, DOCUMENTS.name), tables.version(settings, OWNER_DOCUMENTS.name)
+    return BuiltDocuments(ev, gv, iv, _count(settings, DOCUMENTS.name, dv), _count(settings, OWNER_DOCUMENTS.name, ov),
+                          dv, ov)
+
+
+def _overwrite(df: DataFrame, settings: Settings, name: str) -> None:
+    t = tables.table(name)
+    df.select(*t.column_names).write.format("delta").mode("overwrite").save(t.path(settings))
+
+
+def _count(settings: Settings, name: str, version: int | None) -> int:
+    """Row count from the Delta log (no scan)."""
+    from deltalake import DeltaTable
+
+    if version is None:
+        return 0
+    dt = DeltaTable(tables.table(name).path(settings), version=version, storage_options=tables.storage_options())
+    return sum(int(n or 0) for n in dt.get_add_actions(flatten=True).column("num_records").to_pylist())
+
+
+def iter_documents(settings: Settings, name: str, *, version: int | None = None, batch_size: int = 2000):
+    """Stream a documents table version as dicts, batch by batch (delta-rs + pyarrow, not the
+    Spark driver): what the publishers feed their indexers."""
+    from deltalake import DeltaTable
+
+    dt = DeltaTable(tables.table(name).path(settings), version=version, storage_options=tables.storage_options())
+    for batch in dt.to_pyarrow_dataset().to_batches(batch_size=batch_size):
+        yield from batch.to_pylist()

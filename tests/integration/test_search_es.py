@@ -1,0 +1,211 @@
+"""Elasticsearch publisher: against FakeElasticsearch (tests/fakes, always) and against a real
+cluster when MLG_TEST_ES_URL is set (skipped otherwise, with that reason). Mapping and analysers,
+bulk item errors, 429 back-off, the atomic alias swap, retention, and a partial bulk failure that
+leaves the aliases on the old snapshot."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from spark_jobs.search import dsl, es
+from spark_jobs.search.ranking import RULES, SearchQuery
+from tests.fakes.elasticsearch import FakeElasticsearch
+
+pytestmark = pytest.mark.integration
+FAST = dict(initial_backoff=0.01, max_backoff=0.05, max_retries=3)
+
+
+@dataclass
+class Target:
+    client: object
+    prefix: str
+    fake: FakeElasticsearch | None
+
+    def options(self, **kw) -> es.EsOptions:
+        return es.EsOptions(prefix=self.prefix, **{**FAST, **kw})
+
+    def aliases(self) -> dict[str, list[str]]:
+        return {kind: [n for n in [es.current_indices(self.client, self.prefix)[kind]] if n]
+                for kind in es.INDEX_KINDS}
+
+
+@pytest.fixture(params=["fake", "real"])
+def target(request):
+    prefix = f"mlgtest-{uuid.uuid4().hex[:8]}"
+    if request.param == "fake":
+        fake = FakeElasticsearch().start()
+        yield Target(es.connect(fake.url), prefix, fake)
+        fake.stop()
+        return
+    url = os.environ.get("MLG_TEST_ES_URL")
+    if not url:
+        pytest.skip("MLG_TEST_ES_URL is not set: no real Elasticsearch cluster to test against")
+    client = es.connect(url)
+    yield Target(client, prefix, None)
+    # by name: wildcard deletes are refused by default (action.destructive_requires_name)
+    for name in client.indices.get(index=f"{prefix}-*", expand_wildcards="all").body:
+        client.indices.delete(index=name)
+    client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-search")
+
+
+def docs(n: int = 3, *, bad: str | None = None) -> dict[str, list[dict]]:
+    entities = [{"id": f"aip://model/registry/m{i}", "entity_type": "Model", "name": f"model {i}",
+                 "tags": ["team::x"], "owner_keys": ["alice"], "last_enriched_at": "2026-01-01T00:00:00+00:00"}
+                for i in range(n)]
+    if bad:
+        entities.append({"id": bad, "entity_type": "Model", "name": "broken", "last_enriched_at": "not a date"})
+    return {"entities": entities, "owners": [{"id": "aip://user/identity/alice", "entity_type": "User",
+                                              "name": "Alice Liddell", "aliases": ["alice"], "owned_count": n}]}
+
+
+def test_first_publish_creates_mapped_indices_and_aliases(target):
+    result = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(), options=target.options())
+    assert result.status == "published" and result.errors == 0
+    assert result.doc_counts == {"entities": 3, "owners": 1}
+    names = es.index_names(target.prefix, "v0000000001-e0000000001")
+    assert target.aliases() == {"entities": [names["entities"]], "owners": [names["owners"]]}
+    mapping = target.client.indices.get_mapping(index=names["entities"])[names["entities"]]["mappings"]
+    name = mapping["properties"]["name"]
+    assert name["type"] == "text" and name["fields"]["keyword"]["normalizer"] == "mlg_lower"
+    assert name["fields"]["prefix"]["analyzer"] == "mlg_prefix"
+    assert mapping["properties"]["tags"]["type"] == "keyword" and mapping["dynamic"] == "strict"
+    assert int(target.client.count(index=f"{target.prefix}-entities")["count"]) == 3
+
+
+def test_second_snapshot_swaps_both_aliases_in_one_request(target):
+    es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(2), options=target.options())
+    result = es.publish_snapshot(target.client, "v0000000002-e0000000001", docs(4), options=target.options())
+    assert result.status == "published" and result.previous["entities"].endswith("v0000000001-e0000000001")
+    new = es.index_names(target.prefix, "v0000000002-e0000000001")
+    assert target.aliases() == {"entities": [new["entities"]], "owners": [new["owners"]]}
+    assert int(target.client.count(index=f"{target.prefix}-entities")["count"]) == 4
+    if target.fake:
+        last = target.fake.calls("POST", "/_aliases")[-1][2]["actions"]
+        old = es.index_names(target.prefix, "v0000000001-e0000000001")
+        assert last == [
+            {"remove": {"index": old["entities"], "alias": f"{target.prefix}-entities"}},
+            {"add": {"index": new["entities"], "alias": f"{target.prefix}-entities"}},
+            {"remove": {"index": old["owners"], "alias": f"{target.prefix}-owners"}},
+            {"add": {"index": new["owners"], "alias": f"{target.prefix}-owners"}},
+        ]
+
+
+def test_partial_bulk_failure_leaves_the_alias_on_the_old_snapshot(target):
+    first = es.index_names(target.prefix, "v0000000001-e0000000001")
+    es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(2), options=target.options())
+    result = es.publish_snapshot(target.client, "v0000000002-e0000000001", docs(5, bad="aip://model/registry/bad"),
+                                 options=target.options())
+    assert result.status == "failed" and result.errors == 1
+    assert "aip://model/registry/bad" in result.error_samples[0] and "400" in result.error_samples[0]
+    assert result.doc_counts["entities"] == 5  # the good ones went in, yet nothing moved
+    assert target.aliases() == {"entities": [first["entities"]], "owners": [first["owners"]]}
+    assert int(target.client.count(index=f"{target.prefix}-entities")["count"]) == 2
+    failed = es.index_names(target.prefix, "v0000000002-e0000000001")
+    assert not target.client.indices.exists(index=failed["entities"])  # dropped
+    # and a later good snapshot publishes normally
+    assert es.publish_snapshot(target.client, "v0000000003-e0000000001", docs(1),
+                               options=target.options()).status == "published"
+
+
+def test_failed_first_publish_creates_no_alias(target):
+    result = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(1, bad="x"),
+                                 options=target.options(delete_failed=False))
+    assert result.status == "failed"
+    assert target.aliases() == {"entities": [], "owners": []}
+    # kept for inspection when asked; a retry of the same snapshot replaces the leftover index
+    assert target.client.indices.exists(index=result.index_names["entities"])
+    retry = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(1), options=target.options())
+    assert retry.status == "published" and retry.doc_counts["entities"] == 1
+
+
+def test_republishing_the_live_snapshot_is_unchanged(target):
+    es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(2), options=target.options())
+    again = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(2), options=target.options())
+    assert again.status == "unchanged" and again.doc_counts == {"entities": 2, "owners": 1}
+
+
+def test_keeps_the_last_n_snapshots(target):
+    for n in range(1, 5):
+        result = es.publish_snapshot(target.client, f"v{n:010d}-e0000000001", docs(1), options=target.options(keep=2))
+    assert sorted(result.deleted) == sorted(es.index_names(target.prefix, "v0000000002-e0000000001").values())
+    for kind in es.INDEX_KINDS:
+        assert es.list_snapshot_indices(target.client, target.prefix, kind) == [
+            f"{target.prefix}-{kind}-v{n:010d}-e0000000001" for n in (3, 4)]
+
+
+def test_bulk_429_is_retried_with_backoff(target):
+    if not target.fake:
+        pytest.skip("a real cluster cannot be told to reject with 429")
+    target.fake.throttle["aip://model/registry/m1"] = 2
+    target.fake.reject_bulk_requests = 1
+    result = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(3), options=target.options())
+    assert result.status == "published" and result.doc_counts["entities"] == 3
+    assert len([r for r in target.fake.requests if r[1].endswith("/_bulk")]) >= 4  # rejected request + 2 throttled retries + owners
+
+
+def test_429_beyond_the_retries_is_a_failure(target):
+    if not target.fake:
+        pytest.skip("a real cluster cannot be told to reject with 429")
+    target.fake.throttle["aip://model/registry/m0"] = 99
+    result = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(2),
+                                 options=target.options(max_retries=1))
+    assert result.status == "failed" and "429" in result.error_samples[0]
+    assert target.aliases() == {"entities": [], "owners": []}
+
+
+def test_search_dsl_runs_on_a_real_cluster(target):
+    """The DSL itself needs a real engine; the fake implements no _search."""
+    if target.fake:
+        pytest.skip("FakeElasticsearch implements no _search (DSL shape is unit-tested)")
+    es.publish_snapshot(target.client, "v0000000001-e0000000001",
+                        {"entities": [{"id": "a", "entity_type": "Model", "name": "ranking"},
+                                      {"id": "b", "entity_type": "Model", "name": "ranking-v5"},
+                                      {"id": "c", "entity_type": "Model", "name": "churn-predictor"}],
+                         "owners": []}, options=target.options())
+    hits = es.search(target.client, target.prefix, SearchQuery(text="ranking"))
+    assert [h["_id"] for h in hits[:2]] == ["a", "b"] and "exact" in hits[0]["matched_queries"]
+    hits = es.search(target.client, target.prefix, SearchQuery(text="churn-predictr"))
+    assert hits[0]["_id"] == "c" and "fuzzy" in hits[0]["matched_queries"]
+    assert {r.why for r in RULES} >= set(hits[0]["matched_queries"])
+
+
+def test_index_template_covers_every_document_column():
+    from spark_jobs.search.documents import DOC_COLUMNS
+
+    assert set(dsl.mappings()["properties"]) == {c for c, _ in DOC_COLUMNS}
+
+
+def test_url_from_an_airflow_connection():
+    class Conn:
+        host, port, login, password, extra_dejson = "es.internal", 9243, "mlg", "p@ss", {"scheme": "https"}
+
+    assert es.url_from_connection(Conn()) == "https://mlg:p%40ss@es.internal:9243"
+    Conn.login, Conn.extra_dejson = None, {}
+    assert es.url_from_connection(Conn()) == "http://es.internal:9243"
+
+
+def test_maintenance_expiry_covers_embedded_and_elasticsearch(tmp_path):
+    from spark_jobs.config import Settings
+    from spark_jobs.search import expire_snapshots
+    from spark_jobs.search.embedded import current_snapshot, list_snapshots, write_snapshot
+
+    fake = FakeElasticsearch().start()
+    try:
+        settings = Settings.load(env={}, lakehouse=str(tmp_path / "lh"), state_dir=str(tmp_path / "state"),
+                                 es_url=fake.url, es_index_prefix="mx")
+        client = es.connect(fake.url)
+        for n in (1, 2, 3):
+            sid = f"v{n:010d}-e0000000001"
+            write_snapshot(settings, sid, docs(1))
+            es.publish_snapshot(client, sid, docs(1), options=es.EsOptions(prefix="mx", keep=10, **FAST))
+        removed = expire_snapshots(settings, keep=1)
+        assert removed["embedded"] == ["v0000000001-e0000000001", "v0000000002-e0000000001"]
+        assert len(removed["elasticsearch"]) == 4
+        assert list_snapshots(settings) == [current_snapshot(settings)]
+        assert sorted(fake.indices) == ["mx-entities-v0000000003-e0000000001", "mx-owners-v0000000003-e0000000001"]
+    finally:
+        fake.stop()
