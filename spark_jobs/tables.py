@@ -165,7 +165,22 @@ TABLES: dict[str, Table] = {
 }
 
 
+# Stage modules that declare their own tables with `add_table` (staging, search documents).
+# Loaded on first use of the registry so `mlg tables`, `mlg sql` and maintenance see every table.
+EXTENSION_MODULES: tuple[str, ...] = ("spark_jobs.hydration.staging", "spark_jobs.search.documents")
+
+
+def all_tables() -> dict[str, Table]:
+    import importlib
+
+    for module in EXTENSION_MODULES:
+        importlib.import_module(module)
+    return TABLES
+
+
 def table(name: str) -> Table:
+    if name not in TABLES:
+        all_tables()
     try:
         return TABLES[name]
     except KeyError:
@@ -204,7 +219,7 @@ def version(settings: Settings, name: str) -> int | None:
 def register(spark: SparkSession, settings: Settings, names: Iterable[str] | None = None) -> None:
     """Create missing tables and register all of them in this session's catalog."""
     require_delta(spark)
-    for name in names or TABLES:
+    for name in list(names or all_tables()):
         t = table(name)
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {t.schema_name}")
         location = t.path(settings).replace("'", "\\'")

@@ -15,7 +15,7 @@ def table_summary(spark, settings) -> list[tuple]:
     from spark_jobs import tables
 
     rows = []
-    for name, t in tables.TABLES.items():
+    for name, t in tables.all_tables().items():
         version = tables.version(settings, name)
         count = tables.read(spark, settings, name).count() if version is not None else None
         rows.append((name, version, count, t.description))
