@@ -96,12 +96,18 @@ def _step(run: BenchRun, name: str, log: Log) -> Iterator[Measurement]:
     log(f"  {name:<28} {m.seconds:8.2f}s  peak {m.peak_rss_mb:7.0f} MiB{rows}")
 
 
-def _simulator_entities(settings: Settings) -> int:
+def _simulator(settings: Settings):
     from infra.simulator.client import SimulatorClient
-    from infra.stack import status
+    from infra.stack import read_state
 
-    health = SimulatorClient(status(settings).simulator_url).health()
-    return sum(health["counts"].values())
+    state = read_state(settings)
+    if state is None:
+        raise RuntimeError(f"no local stack under {settings.state_dir}")
+    return SimulatorClient(state.simulator.url)
+
+
+def _simulator_entities(settings: Settings) -> int:
+    return sum(_simulator(settings).health()["counts"].values())
 
 
 def _rows(metrics: dict[str, Any], *keys: str) -> int | None:
@@ -139,12 +145,10 @@ def _now():
 
 def _mutate(run: BenchRun, settings: Settings, share: float, seed: int, log: Log) -> int:
     """Update `share` of the simulator's objects through its mutation API (each emits its event)."""
-    from infra.simulator.client import SimulatorClient
-    from infra.stack import status
-
-    client = SimulatorClient(status(settings).simulator_url)
+    client = _simulator(settings)
+    entities = sum(client.health()["counts"].values())
     with _step(run, "incremental.mutate", log) as m:
-        m.rows_out = client.mutate_share(share, seed=seed)
+        m.rows_out = len(client.churn(max(1, round(entities * share)), seed=seed))
     return m.rows_out or 0
 
 
@@ -153,8 +157,9 @@ def _land(run: BenchRun, settings: Settings, log: Log) -> None:
 
     with _step(run, "incremental.land", log) as m:
         report = land(settings, time_budget_s=600)
-        m.rows_out = report.totals().get("landed")
-        m.extra["report"] = report.as_dict()
+        report.raise_for_errors()
+        m.rows_out = report.landed
+        m.extra["report"] = report.as_metrics()
 
 
 def _hydration_rates(run: BenchRun) -> dict[str, Any]:
@@ -232,10 +237,9 @@ def _closure_engines(settings: Settings, work: Path, log: Log) -> dict[str, Any]
 
     from spark_jobs import tables
 
-    parquet = work / "edges.parquet"
-    DeltaTable(tables.table("graph.edges").path(settings)).to_pyarrow_table()
     import pyarrow.parquet as pq
 
+    parquet = work / "edges.parquet"
     pq.write_table(DeltaTable(tables.table("graph.edges").path(settings)).to_pyarrow_table(), parquet)
     script = Path(__file__).resolve().parents[2] / "bench" / "bench_closure.py"
     out_json = work / "closure.json"
