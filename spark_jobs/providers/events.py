@@ -1,44 +1,16 @@
-"""Event declarations of every source system: which event types exist, which entity each
-announces, and where its id is. Landing validates events against this; hydration coalesces
-by (entity_type, entity_key)."""
+"""Event declarations of every source system, gathered from the provider registry: which
+event types exist, which entity each announces, and where its id is. Landing validates events
+against this; hydration coalesces by (entity_type, entity_key)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from spark_jobs.model import EntityType
+from spark_jobs.providers import PROVIDERS
+from spark_jobs.providers.base import EventSpec
 
 E = EntityType
 
-
-@dataclass(frozen=True)
-class EventSpec:
-    event_type: str
-    platform: str
-    entity_type: EntityType
-    id_field: str
-
-
-def _specs(platform: str, entity_type: EntityType, id_field: str, *event_types: str) -> list[EventSpec]:
-    return [EventSpec(t, platform, entity_type, id_field) for t in event_types]
-
-
-EVENT_SPECS: dict[str, EventSpec] = {
-    s.event_type: s
-    for s in [
-        *_specs("registry", E.MODEL, "model_id", "model_created", "model_updated", "model_deleted"),
-        *_specs("registry", E.MODEL_INSTANCE, "instance_id", "model_instance_created",
-                "model_instance_updated", "model_instance_deleted"),
-        *_specs("orchestrator", E.PIPELINE, "pipeline", "pipeline_created", "pipeline_updated"),
-        *_specs("orchestrator", E.PIPELINE_RUN, "run_id", "pipeline_run_started",
-                "pipeline_run_succeeded", "pipeline_run_failed"),
-        *_specs("abtest", E.AB_TEST, "test_id", "ab_test_created", "ab_test_updated"),
-        *_specs("featurestore", E.FEATURE, "feature_name", "feature_created", "feature_version_created"),
-        *_specs("datasets", E.DATASET, "dataset", "dataset_created", "dataset_version_created"),
-        *_specs("identity", E.USER, "email", "user_updated"),
-        *_specs("identity", E.TEAM, "team", "team_updated"),
-    ]
-}
+EVENT_SPECS: dict[str, EventSpec] = {s.event_type: s for p in PROVIDERS.values() for s in p.events}
 
 
 def events_of(platform: str) -> list[EventSpec]:
@@ -60,3 +32,6 @@ def entity_key(value: object) -> str | None:
     if isinstance(value, str) and value.strip():
         return value
     return None
+
+
+__all__ = ["EVENT_SPECS", "EventSpec", "events_of", "entity_key"]

@@ -1,0 +1,62 @@
+"""Stage `hydrate`: select the work (events landed since the watermark, coalesced per entity,
+plus failed hydrations now due), fetch it from the sources in bulk, normalise, and stage the
+rows for `merge`. On a fresh lakehouse (graph.entities empty) it bootstraps through the listing
+endpoints instead (`bootstrap` option / MLG_BOOTSTRAP: auto | always | never).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from spark_jobs import tables
+from spark_jobs.config import Settings
+from spark_jobs.stages import RunContext
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def _graph_empty(spark: SparkSession, settings: Settings) -> bool:
+    return not tables.exists(settings, "graph.entities") or \
+        tables.read(spark, settings, "graph.entities").limit(1).count() == 0
+
+
+def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, Any]:
+    from spark_jobs.hydration import work
+    from spark_jobs.hydration.apply import retry_due
+    from spark_jobs.hydration.config import HydrationConfig
+    from spark_jobs.hydration.hydrate import hydrate_entities
+    from spark_jobs.hydration.reconcile import stage_listing
+    from spark_jobs.model import PLATFORMS
+
+    config = HydrationConfig.load(ctx.options)
+    tables.register(spark, settings)
+    batch = f"{ctx.run_id}:hydrate"
+    until = tables.version(settings, "landing.events")
+    since = work.watermark(spark, settings)
+    metrics: dict[str, Any] = {"landing_version": until, "since_version": since}
+    started = time.perf_counter()
+
+    sources_configured = all(settings.source_urls.get(p) for p in PLATFORMS)
+    if config.bootstrap == "always" or (config.bootstrap == "auto" and sources_configured
+                                        and _graph_empty(spark, settings)):
+        listing = stage_listing(spark, settings, config, batch=batch, tombstone=False)
+        metrics.update(mode="bootstrap", entities=sum(listing["listed"].values()),
+                       listing_errors=len(listing["errors"]), requests=listing["requests"],
+                       seconds_fetch=round(time.perf_counter() - started, 3))
+        return metrics
+
+    tasks = work.coalesce(work.new_events(spark, settings, since, until))
+    retries = retry_due(spark, settings, datetime.now(timezone.utc))
+    metrics.update(mode="events", entities_from_events=len(tasks), retries_due=len(retries))
+    todo = list(dict.fromkeys(tasks + retries))
+    if not todo:
+        metrics["entities"] = 0
+        return metrics
+    result = hydrate_entities(spark, settings, config, todo, batch=batch, state="hydrated")
+    metrics.update(entities=result["requested"], hydrated=result["hydrated"], deleted=result["deleted"],
+                   failed=result["failed"], owner_users=result["owner_users"], requests=result["requests"],
+                   seconds_fetch=round(time.perf_counter() - started, 3))
+    return metrics
