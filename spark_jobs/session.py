@@ -147,6 +147,22 @@ def spark_session(settings: Settings | None = None, *, app_name: str = "mlg") ->
             spark.stop()
         except Exception:  # noqa: BLE001 - a dead server must not mask the real error
             log.debug("error stopping session", exc_info=True)
+        _disarm_close(spark)
+
+
+def _disarm_close(spark) -> None:
+    """Make a stopped Connect session's later `__del__` harmless.
+
+    PySpark Connect shares one release thread pool between all clients of a process and every
+    `client.close()` shuts it down. A stopped session garbage-collected while a newer session is
+    iterating results would close it a second time and fail that query with "cannot schedule new
+    futures after shutdown"; the session is already closed, so its later closes become no-ops.
+    """
+    if not type(spark).__module__.startswith("pyspark.sql.connect"):
+        return
+    client = getattr(spark, "_client", None)
+    if client is not None:
+        client.close = lambda: None
 
 
 def _connect_session(url: str, mode: EngineMode, app_name: str):
