@@ -11,7 +11,7 @@ BENCH_SCALES ?= 1 10 100
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export RUST_LOG ?= warn
 
-.PHONY: setup run test test-unit bench up down clean lock
+.PHONY: setup run test test-unit bench up down clean lock test-dags test-e2e airflow-standalone maintain
 
 setup: $(STAMP)
 
@@ -46,3 +46,24 @@ lock: setup
 
 clean:
 	rm -rf $(VENV) lakehouse reports .mlg
+
+# ---- Airflow ------------------------------------------------------------------------------
+# The DAGs under the Airflow UI (http://localhost:8080, admin password printed at start and
+# kept in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated). Run `make up` first
+# for the local stack; the tasks find it through .mlg/stack.json.
+AIRFLOW_HOME ?= $(CURDIR)/.mlg/airflow
+AIRFLOW_ENV = PATH=$(CURDIR)/$(BIN):$$PATH AIRFLOW_HOME=$(AIRFLOW_HOME) AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
+	MLG_STATE_DIR=$(CURDIR)/.mlg MLG_LAKEHOUSE=$${MLG_LAKEHOUSE:-$(CURDIR)/lakehouse} \
+	MLG_REPORTS_DIR=$${MLG_REPORTS_DIR:-$(CURDIR)/reports}
+
+airflow-standalone: setup
+	$(AIRFLOW_ENV) $(BIN)/airflow standalone
+
+test-dags: setup
+	$(BIN)/python -m pytest tests/dags $(PYTEST_ARGS)
+
+test-e2e: setup
+	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+maintain: setup
+	$(BIN)/mlg maintain

@@ -5,7 +5,7 @@ Why threads on the driver and not Spark partitions: the work is network-bound an
 per-source budget that is global, so one limiter per source shared by a pool of threads reaches
 the configured rate (0.99 of 100 req/s per source with 16-32 workers), while the same fetch as
 mapInArrow partitions on the embedded engine, each with budget/partitions, reached 0.51 at best
-(numbers and method: spark_jobs/hydration/DESIGN.md, bench/bench_hydration.py). The pool never
+(numbers and method: README.md "Hydration design", bench/bench_hydration.py). The pool never
 holds more than the run's work list.
 """
 
