@@ -32,7 +32,7 @@ def test_report_renders_from_a_real_build_and_matches_direct_sql(spark, settings
     from spark_jobs.stages import RunContext
 
     report = lh.build_lakehouse(spark, settings, run_id="build-1")
-    assert [r.stage for r in report.results] == ["infer", "closure", "quality", "report"]
+    assert [r.stage for r in report.results] == lh.BUILD_STAGES
     # a second run after hydration marks a dataset deleted: one more version, one more quality run
     spark.sql(f"UPDATE graph.entities SET state = 'deleted' WHERE id = {tables.sql_literal(lh.ORPHAN)}").collect()
     run_build(settings, only=["quality", "report"], ctx=RunContext.new("build-2", quality_data_docs=False))
