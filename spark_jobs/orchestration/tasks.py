@@ -1,0 +1,160 @@
+"""Bodies of the Airflow tasks, as plain functions (the DAG files only call these).
+
+Each function loads settings (Airflow connections / variables first, `MLG_*` after), opens
+its own Spark session when it needs one and closes it before returning, and returns a small
+JSON-safe metrics dict (it becomes the task's XCom). State between tasks lives in Delta.
+A stage whose module does not exist yet returns `{"status": "not_built"}` and logs so: the
+run says plainly what it did not do instead of pretending.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from spark_jobs.orchestration.settings import task_settings
+
+log = logging.getLogger(__name__)
+
+NOT_BUILT = "not_built"
+
+
+def _json_safe(metrics: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(metrics, default=str))
+
+
+def build_run_id(airflow_run_id: str | None) -> str:
+    """A stage run id from Airflow's run id: readable, and safe in paths and index names."""
+    if not airflow_run_id:
+        from spark_jobs.stages import RunContext
+
+        return RunContext.new().run_id
+    return "af-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", airflow_run_id).strip("_")[:120]
+
+
+def land(*, max_messages: int | None = None, time_budget_s: float = 240) -> dict[str, Any]:
+    """Drain every landing zone once; fail (so Airflow retries) if a queue could not be read.
+
+    No count limit by default: one 5-minute run absorbs a backlog (a backfill, an outage) for up
+    to `time_budget_s`, committing as it goes, instead of falling further behind every run.
+    """
+    from spark_jobs.landing import land as drain
+
+    settings = task_settings()
+    result = drain(settings, max_messages=max_messages, time_budget_s=time_budget_s)
+    metrics = _json_safe(result.as_metrics())
+    log.info("landed %s new event(s), %s duplicate(s), %s quarantined",
+             result.landed, result.duplicates, result.quarantined)
+    result.raise_for_errors()
+    return metrics
+
+
+def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Run one build stage in its own Spark session and record it in `ops.runs`."""
+    from spark_jobs import stages, tables
+    from spark_jobs.build import record_run
+    from spark_jobs.session import spark_session
+    from spark_jobs.stages import RunContext, StageNotBuilt
+
+    try:
+        stages.load_stage(name)
+    except StageNotBuilt as exc:
+        log.warning("%s: skipping, this version has no spark_jobs/stages/%s.py", exc, name)
+        return {"stage": name, "status": NOT_BUILT, "message": str(exc)}
+    settings = task_settings()
+    ctx = RunContext.new(run_id, **(options or {}))
+    started = datetime.now(timezone.utc)
+    with spark_session(settings, app_name=f"mlg-{name}") as spark:
+        tables.register(spark, settings)
+        try:
+            result = stages.run_stage(name, spark, settings, ctx)
+        except Exception as exc:
+            record_run(spark, settings, run_id, name, "failed", started, {"error": str(exc)[:2000]})
+            raise
+        record_run(spark, settings, run_id, name, result.status, started, result.metrics)
+    metrics = _json_safe(result.metrics)
+    metrics.setdefault("stage", name)
+    metrics["seconds"] = round(result.seconds, 3)
+    log.info("stage %s done in %.1fs: %s", name, result.seconds,
+             {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))})
+    return metrics
+
+
+def gate_open(quality_metrics: dict[str, Any] | None) -> bool:
+    """Whether publish may run: the quality gate did not fail.
+
+    A quality stage that is not built yet cannot fail the gate (there is nothing to enforce),
+    and the log says so.
+    """
+    if not quality_metrics or quality_metrics.get("status") == NOT_BUILT:
+        log.warning("quality stage not built yet: the gate is open by default")
+        return True
+    gate = quality_metrics.get("gate")
+    if gate == "fail":
+        log.error("quality gate FAILED (%s): publish is skipped", quality_metrics.get("failed_critical")
+                  or quality_metrics.get("failures") or "see quality.results")
+        return False
+    return True
+
+
+def reconcile(*, run_id: str) -> dict[str, Any]:
+    """Compare every source's full listing with the graph and queue what drifted."""
+    try:
+        from spark_jobs.hydration.reconcile import reconcile as do_reconcile
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("spark_jobs.hydration"):
+            log.warning("reconcile is not built yet in this version (%s)", exc.name)
+            return {"status": NOT_BUILT, "message": "spark_jobs.hydration.reconcile is not built yet"}
+        raise
+    from spark_jobs import tables
+    from spark_jobs.session import spark_session
+    from spark_jobs.stages import RunContext
+
+    settings = task_settings()
+    with spark_session(settings, app_name="mlg-reconcile") as spark:
+        tables.register(spark, settings)
+        metrics = do_reconcile(spark, settings, RunContext.new(run_id)) or {}
+    return _json_safe(metrics)
+
+
+def maintain(step: str, **options: Any) -> dict[str, Any]:
+    """One maintenance step over the lakehouse: optimize, vacuum, checkpoint or compact_landing."""
+    from spark_jobs import maintenance
+
+    steps = {"optimize": maintenance.optimize, "vacuum": maintenance.vacuum,
+             "checkpoint": maintenance.checkpoint}
+    opts = maintenance.MaintenanceOptions(**options)
+    settings = task_settings()
+    if step == "compact_landing":
+        per_table = maintenance.compact_landing(settings, options=opts)
+    elif step in steps:
+        per_table = steps[step](settings, options=opts)
+    else:
+        raise ValueError(f"unknown maintenance step {step!r}")
+    log.info("%s: %s", step, per_table)
+    return _json_safe({"step": step, **maintenance.summarize(per_table), "tables": per_table})
+
+
+def expire_search_snapshots(*, keep: int = 3) -> dict[str, Any]:
+    """Drop search snapshots (indexes) older than the newest `keep`."""
+    expire = None
+    for module in ("spark_jobs.search", "spark_jobs.search.embedded"):
+        try:
+            expire = getattr(importlib.import_module(module), "expire_snapshots", None)
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith("spark_jobs.search"):
+                raise
+        if expire is not None:
+            break
+    if expire is None:
+        log.warning("search snapshot expiry is not built yet in this version")
+        return {"status": NOT_BUILT, "message": "spark_jobs.search.expire_snapshots is not built yet"}
+    result = expire(task_settings(), keep=keep)
+    by_backend = result if isinstance(result, dict) else {"embedded": result}
+    by_backend = {k: list(v or []) for k, v in by_backend.items()}
+    return _json_safe({"expired": sum(len(v) for v in by_backend.values()),
+                       "by_backend": {k: v[:50] for k, v in by_backend.items()}})

@@ -1,0 +1,174 @@
+"""End to end: `mlg run` twice, as a user would, in temporary directories.
+
+The first run starts the local stack (moto SQS + the source simulator), backfills every object
+as events, and runs mlg_land, mlg_build and mlg_maintenance through `airflow dags test`; the
+second applies a batch of simulator mutations and runs incrementally. We assert on the Delta
+tables and on the example questions' answers, not on logs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
+
+REPO = Path(__file__).resolve().parents[2]
+MLG = Path(sys.executable).parent / "mlg"
+
+IMPACT_EXPECTED = {  # the article's chain, downstream of the dataset
+    "aip://feature/featurestore/title_embedding",
+    "aip://model-instance/registry/ranking-model-v5-20XX0101",
+    "aip://model/registry/ranking-v5",
+    "aip://ab-test/abtest/12345",
+}
+LINEAGE_EXPECTED = {  # upstream of the model instance
+    "aip://pipeline-run/orchestrator/train-weekly-ranking-20XX0101",
+    "aip://pipeline/orchestrator/weekly-ranking-trainer",
+    "aip://feature/featurestore/title_embedding",
+    "aip://dataset/datasets/warehouse.title_catalog",
+}
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("mainjob")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLG_", "AIRFLOW_", "AIRFLOW__"))}
+    env.update(MLG_STATE_DIR=str(root / "state"), MLG_LAKEHOUSE=str(root / "lakehouse"),
+               MLG_REPORTS_DIR=str(root / "reports"), RUST_LOG="warn")
+    yield root, env
+    subprocess.run([str(MLG), "down"], cwd=root, env=env, capture_output=True, timeout=60, check=False)
+
+
+def _mlg_run(workdir, name: str) -> tuple[dict, str]:
+    root, env = workdir
+    out = root / f"{name}.json"
+    done = subprocess.run([str(MLG), "run", "--scale", "1", "--json", str(out)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    text = done.stdout + done.stderr
+    assert done.returncode == 0, text[-4000:]
+    return json.loads(out.read_text()), done.stdout
+
+
+@pytest.fixture(scope="module")
+def first(workdir):
+    return _mlg_run(workdir, "first")
+
+
+@pytest.fixture(scope="module")
+def second(workdir, first):
+    return _mlg_run(workdir, "second")
+
+
+def _spark_settings(workdir):
+    from spark_jobs.config import Settings
+
+    root, env = workdir
+    return Settings.load(env={k: v for k, v in env.items() if k.startswith("MLG_")})
+
+
+def test_first_run_builds_the_whole_graph(workdir, first):
+    summary, stdout = first
+    assert summary["incremental"] is False
+    assert {d: r["state"] for d, r in summary["dags"].items()} == \
+        {"mlg_land": "success", "mlg_build": "success", "mlg_maintenance": "success"}
+    build_tasks = summary["dags"]["mlg_build"]["tasks"]
+    assert {t: s["state"] for t, s in build_tasks.items()} == dict.fromkeys(build_tasks, "success")
+    rows = {name: count for name, _version, count in summary["tables"]}
+    assert rows["landing.events"] >= 700 and rows["landing.quarantine"] == 0
+    assert rows["graph.entities"] >= 700 and rows["graph.edges"] > rows["graph.entities"]
+    assert rows["graph.impact"] > 0 and rows["quality.results"] > 0 and rows["search.snapshots"] == 1
+    assert summary["gate"] == "pass"
+    assert summary["snapshot"]["status"] in ("published", "success")
+    assert Path(summary["report_path"]).is_file()
+    assert not summary["notes"], summary["notes"]
+    for heading in ("tables (Delta version, rows):", "quality gate: PASS", "Q1 impact", "Q2 lineage", "Q3 search"):
+        assert heading in stdout
+
+
+def test_first_run_answers_the_example_questions(first):
+    summary, stdout = first
+    impact = {r["id"]: r for r in summary["impact"]}
+    assert IMPACT_EXPECTED <= set(impact), IMPACT_EXPECTED - set(impact)
+    assert impact["aip://feature/featurestore/title_embedding"]["depth"] == 1
+    assert "aip://team/identity/personalization" in impact["aip://model/registry/ranking-v5"]["teams"]
+    lineage = {r["id"]: r["depth"] for r in summary["lineage"]}
+    assert LINEAGE_EXPECTED <= set(lineage), LINEAGE_EXPECTED - set(lineage)
+    assert lineage["aip://pipeline-run/orchestrator/train-weekly-ranking-20XX0101"] == 1
+    assert lineage["aip://pipeline/orchestrator/weekly-ranking-trainer"] == 2
+    assert "aip://model/registry/ranking-v5" in {h["id"] for h in summary["search"]}
+    assert "AbTest" in stdout.split("Q1 impact", 1)[1].split("Q2 lineage", 1)[0]
+
+
+def test_second_run_rehydrates_only_the_mutated_entities(workdir, first, second):
+    summary, stdout = second
+    assert summary["incremental"] is True
+    assert "applied 4 simulator mutations" in stdout
+    assert {d: r["state"] for d, r in summary["dags"].items()} == \
+        {"mlg_land": "success", "mlg_build": "success", "mlg_maintenance": "success"}
+    mutated = set(summary["mutated"])
+    rehydrated = set(summary["rehydrated"])
+    assert mutated <= rehydrated, f"not re-hydrated: {mutated - rehydrated}"
+    total = dict((n, c) for n, _v, c in summary["tables"])["graph.entities"]
+    assert rehydrated == mutated and len(rehydrated) < total // 100  # those four, not the graph
+    assert summary["stages"]["hydrate"]["entities"] == len(mutated)
+    assert summary["gate"] == "pass"
+
+    # the mutations are in the tables
+    from pyspark.sql import functions as F
+
+    from spark_jobs import tables
+    from spark_jobs.session import spark_session
+
+    settings = _spark_settings(workdir)
+    new_feature = next(u for u in mutated if u.startswith("aip://feature/"))
+    with spark_session(settings) as spark:
+        entities = tables.read(spark, settings, "graph.entities")
+        model = entities.where(F.col("id") == "aip://model/registry/ranking-v5").first()
+        assert model["description"].startswith("Ranks titles on the home page (revised ")
+        assert entities.where(F.col("id") == new_feature).first()["state"] == "hydrated"
+        edges = tables.read(spark, settings, "graph.edges")
+        assert edges.where((F.col("src") == new_feature) & (F.col("rel") == "DERIVED_FROM")
+                           & (F.col("dst") == "aip://dataset/datasets/warehouse.title_catalog")
+                           & F.col("active")).count() == 1
+        impact = tables.read(spark, settings, "graph.impact")
+        assert impact.where((F.col("src") == "aip://dataset/datasets/warehouse.title_catalog")
+                            & (F.col("dst") == new_feature)).count() == 1
+        # maintenance compacted and checkpointed every table; every version stays readable
+        first_version = {n: v for n, v, _c in first[0]["tables"]}["graph.entities"]
+        first_rows = {n: c for n, _v, c in first[0]["tables"]}["graph.entities"]
+        assert tables.read(spark, settings, "graph.entities", at_version=first_version).count() == first_rows
+        for version in range(tables.version(settings, "graph.entities") + 1):
+            tables.read(spark, settings, "graph.entities", at_version=version).count()
+
+
+def test_failed_quality_gate_skips_publish_but_still_reports(workdir, second):
+    """mlg_build again, triggered with a critical check that cannot pass: publish is short-circuited."""
+    from spark_jobs import tables
+    from spark_jobs.orchestration import airflow_local
+    from spark_jobs.session import spark_session
+
+    settings = _spark_settings(workdir)
+    home = airflow_local.prepare_home(settings)  # already migrated by `mlg run`: no work
+    snapshots_before = tables.version(settings, "search.snapshots")
+    # run config -> DAG param `options` -> RunContext.options["quality"] -> QualityConfig
+    result = airflow_local.dags_test(home, settings, "mlg_build", conf={"options": {"quality": {
+        "min_description_share": 1.0, "severities": {"share_with_description": "critical"}}}})
+    states = {t: s["state"] for t, s in result.tasks.items()}
+    assert result.state == "success", result.failure_excerpt()
+    assert states["quality"] == "success" and states["quality_gate"] == "success"
+    assert states["publish"] == "skipped"
+    assert states["report"] == "success"
+    assert result.xcom(home, "quality")["gate"] == "fail"
+    assert tables.version(settings, "search.snapshots") == snapshots_before  # nothing published
+    with spark_session(settings) as spark:
+        from spark_jobs.orchestration.summary import stage_metrics
+        from spark_jobs.orchestration.tasks import build_run_id
+
+        recorded = stage_metrics(spark, settings, build_run_id(result.run_id))
+    assert recorded["quality"]["gate"] == "fail" and "publish" not in recorded and "report" in recorded
