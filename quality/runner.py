@@ -135,6 +135,9 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
                      docs_dir: Path | None) -> list[CheckResult]:
     """Run the GE suites over the snapshot's frames; Data Docs go to `docs_dir/data_docs` when given."""
     import great_expectations as gx
+
+    # GE pins this module logger at INFO ("Created temporary directory ... for ephemeral docs site").
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

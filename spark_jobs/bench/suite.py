@@ -77,7 +77,7 @@ def run_bench(scale: int, *, seed: int = 7, mutate_share: float = 0.01, workdir:
             _build(run, settings, "incremental", RunContext.new(bootstrap="never"), log)
             run.comparisons["incremental_mutated"] = changed
             if "hydration" in compare:
-                run.comparisons["hydration"] = _hydration_rates(run)
+                run.comparisons["hydration"] = _hydration_rates(log)
             if "queries" in compare:
                 run.comparisons["queries"] = _query_latency(settings, seed, log)
             if "closure" in compare:
@@ -110,12 +110,25 @@ def _simulator_entities(settings: Settings) -> int:
     return sum(_simulator(settings).health()["counts"].values())
 
 
-def _rows(metrics: dict[str, Any], *keys: str) -> int | None:
-    for key in keys:
-        value = metrics.get(key)
-        if isinstance(value, int):
-            return value
-    return None
+# Which metric of each stage counts its output rows (rows/s in BENCHMARKS.md is computed from it).
+STAGE_OUTPUT_ROWS: dict[str, tuple[str, ...]] = {
+    "hydrate": ("entities",),
+    "merge": ("entities_inserted", "entities_updated", "edges_inserted", "edges_updated"),
+    "enrich": ("references",),
+    "infer": ("inferred_inserted", "inferred_unchanged", "inferred_reactivated"),
+    "closure": ("impact_pairs",),
+    "quality": ("checks",),
+    "publish": ("documents", "owner_documents"),
+    "report": ("current_entities",),
+}
+
+
+def stage_rows(stage: str, metrics: dict[str, Any]) -> tuple[int | None, int | None]:
+    """(rows in, rows out) of a stage from its metrics."""
+    values = [metrics.get(k) for k in STAGE_OUTPUT_ROWS.get(stage, ())]
+    out = sum(v for v in values if isinstance(v, int)) if any(isinstance(v, int) for v in values) else None
+    rows_in = metrics.get("entities_from_events") if stage == "hydrate" else None
+    return rows_in, out
 
 
 def _build(run: BenchRun, settings: Settings, phase: str, ctx: RunContext, log: Log) -> None:
@@ -130,9 +143,7 @@ def _build(run: BenchRun, settings: Settings, phase: str, ctx: RunContext, log: 
             started = _now()
             with _step(run, f"{phase}.{stage}", log) as m:
                 result = run_stage(stage, spark, settings, ctx)
-                m.rows_in = _rows(result.metrics, "rows_in", "work", "events", "entities_in")
-                m.rows_out = _rows(result.metrics, "rows_out", "entities", "rows", "pairs", "documents",
-                                   "fetched", "written")
+                m.rows_in, m.rows_out = stage_rows(stage, result.metrics)
                 m.extra["metrics"] = {k: v for k, v in result.metrics.items() if not isinstance(v, (list,))}
             record_run(spark, settings, ctx.run_id, stage, result.status, started, result.metrics)
 
@@ -162,15 +173,20 @@ def _land(run: BenchRun, settings: Settings, log: Log) -> None:
         m.extra["report"] = report.as_metrics()
 
 
-def _hydration_rates(run: BenchRun) -> dict[str, Any]:
-    """Achieved request rate per source against its configured limit, from the hydrate stages."""
-    out = {}
-    for step in run.steps:
-        if step.step.endswith(".hydrate") or step.step.endswith(".enrich"):
-            rates = step.extra.get("metrics", {}).get("rate_by_source")
-            if rates:
-                out[step.step] = rates
-    return out
+def _hydration_rates(log: Log, *, rate: float = 100.0, workers: int = 32, requests_n: int = 400) -> dict[str, Any]:
+    """Achieved request rate per source against its configured limit (bench/bench_hydration.py's
+    rate test: two sources fetched at once through the real fetch path, 20 ms source latency)."""
+    import importlib
+    import sys
+
+    # an importable module, so its simulator child process (spawned) can import it too
+    bench_dir = str(Path(__file__).resolve().parents[2] / "bench")
+    if bench_dir not in sys.path:
+        sys.path.insert(0, bench_dir)
+    [row] = importlib.import_module("bench_hydration").bench_rate(rate, [workers], 20.0, requests_n)
+    log(f"  hydration rate / limit    {row['fraction']:.2f} (limit {rate:.0f} req/s per source, {workers} workers)")
+    return {"configured_rps": rate, "workers": workers, "achieved_rps": row["achieved_rps"],
+            "achieved_over_limit": row["fraction"]}
 
 
 def _query_latency(settings: Settings, seed: int, log: Log, *, samples: int = 20) -> dict[str, Any]:
@@ -183,7 +199,7 @@ def _query_latency(settings: Settings, seed: int, log: Log, *, samples: int = 20
     with spark_session(settings) as spark:
         tables.register(spark, settings)
         ids = [r[0] for r in spark.sql(
-            "SELECT src FROM graph.impact GROUP BY src ORDER BY count(*) DESC, src LIMIT 200").collect()]
+            "SELECT src, count(*) AS n FROM graph.impact GROUP BY src ORDER BY n DESC, src LIMIT 200").collect()]
         if not ids:
             return {"error": "graph.impact is empty"}
         rng = random.Random(seed)

@@ -102,9 +102,11 @@ def render(records: list[dict[str, Any]] | None = None) -> str:
             out.append(f"- scale {scale} closure: embedded {times['embedded']:.2f}s, classic local "
                        f"{times['classic']:.2f}s (×{times['classic'] / times['embedded']:.1f}), networkx "
                        f"{_fmt(times.get('networkx'), '.2f')}s")
-        for step, rates in (comparisons.get("hydration") or {}).items():
-            out.append(f"- scale {scale} {step} request rate / limit: "
-                       + ", ".join(f"{p} {r.get('achieved_over_limit', r)}" for p, r in rates.items()))
+        hydration = comparisons.get("hydration") or {}
+        if "achieved_over_limit" in hydration:
+            out.append(f"- scale {scale} hydration: {hydration['achieved_over_limit']} of the configured "
+                       f"{hydration['configured_rps']:.0f} req/s per source achieved "
+                       f"({hydration['workers']} workers; per source {hydration['achieved_rps']})")
     return "\n".join(out)
 
 
