@@ -41,6 +41,12 @@ ANCHOR = datetime(2025, 6, 2, 6, 0, tzinfo=UTC)
 RUNS_PER_PIPELINE = 6
 INSTANCES_PER_MODEL = 5
 DATASETS_PER_ETL = 6
+# Above scale 1 the organisation is one domain per scale unit: an ETL pipeline reads its own
+# domain's tables, and now and then one of a few shared raw "core" tables of domain 0. Lineage
+# therefore stays layered the way real warehouses are (a random global wiring would chain every
+# ETL pipeline to every other one and make impact closures grow with the square of the scale).
+CORE_READ_SHARE = 0.05
+CORE_DATASETS = 20
 
 HOSTILE_IDS: tuple[str, ...] = (
     "with space",
@@ -413,6 +419,16 @@ class Ecosystem:
     def _dataset_index(self, rng: Random) -> int:
         return int(self._n["datasets"] * rng.random() ** 2)
 
+    def _etl_input_index(self, pipeline: int, rng: Random) -> int:
+        if self.scale == 1:
+            return self._dataset_index(rng)
+        if rng.random() < CORE_READ_SHARE:
+            # a raw table (last slot of an ETL block: produced by no pipeline) of domain 0
+            return int(CORE_DATASETS * rng.random() ** 2) * DATASETS_PER_ETL + DATASETS_PER_ETL - 1
+        per_unit = COLLECTIONS["datasets"].per_scale
+        domain = pipeline // COLLECTIONS["pipelines"].per_scale
+        return domain * per_unit + int(per_unit * rng.random() ** 2)
+
     def _tests_of_model(self, m: int) -> list[int]:
         n_models, n_tests = self._n["models"], self._n["tests"]
         tests = [m] if m < n_tests else []
@@ -482,7 +498,7 @@ class Ecosystem:
         trainer = i % 2 == 0
         inputs: list[str] = []
         for _ in range(1 + rng.randrange(3)):
-            d = self._dataset_index(rng)
+            d = self._dataset_index(rng) if trainer else self._etl_input_index(i, rng)
             # an ETL pipeline never reads its own outputs (no self-loop in lineage)
             if trainer or d // DATASETS_PER_ETL != i // 2:
                 inputs.append(self.base_id("datasets", d))
