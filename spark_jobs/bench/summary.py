@@ -74,7 +74,7 @@ def growth(by_scale: dict[int, dict[str, Any]]) -> list[str]:
             before = next((s for s in r1["steps"] if s["step"] == step["step"]), None)
             if before and before["seconds"] > 0.5 and step["seconds"] / before["seconds"] > SUPERLINEAR * grow:
                 worse.append(f"{step['step']} ×{step['seconds'] / before['seconds']:.1f}")
-        lines.append(f"- scale {s1} → {s2}: entities ×{grow:.1f}; "
+        lines.append(f"- scale {s1} → {s2}: source objects ×{grow:.1f}; "
                      + (f"worse than linear: {', '.join(worse)}" if worse else "every step at most linear"))
     return lines
 
@@ -83,9 +83,10 @@ def render(records: list[dict[str, Any]] | None = None) -> str:
     by_scale = latest_by_scale(load() if records is None else records)
     if not by_scale:
         return "No `mlg bench` results yet: run `make bench`."
-    out = ["Latest `mlg bench` run per scale (generated from `bench/results.jsonl`):", ""]
+    out = ["Latest `mlg bench` run per scale (generated from `bench/results.jsonl`). Peak MiB is the bench",
+           "process's peak RSS so far (the embedded engine runs in-process), not a per-step delta.", ""]
     for scale, record in by_scale.items():
-        out.append(f"- scale {scale}: {_fmt(_entities(record), ',')} entities, commit {record.get('commit')}, "
+        out.append(f"- scale {scale}: {_fmt(_entities(record), ',')} source objects, commit {record.get('commit')}, "
                    f"{record.get('date')}, {_machine(record)}")
     out += ["", *stage_table(by_scale), "", "Growth with scale:", "", *growth(by_scale), ""]
     for scale, record in by_scale.items():

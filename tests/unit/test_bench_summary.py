@@ -18,7 +18,7 @@ def _record(scale: int, entities: int, hydrate_s: float, closure_s: float) -> di
 def test_growth_flags_only_steps_worse_than_linear():
     by_scale = summary.latest_by_scale([_record(1, 1000, 2.0, 1.0), _record(10, 10_000, 15.0, 100.0)])
     [line] = summary.growth(by_scale)
-    assert "entities ×10.0" in line
+    assert "source objects ×10.0" in line
     assert "full.closure ×100.0" in line
     assert "full.hydrate" not in line
 
