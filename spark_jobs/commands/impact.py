@@ -17,16 +17,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from spark_jobs.config import Settings
     from spark_jobs.graph import queries
-    from spark_jobs.session import spark_session
 
-    queries.check_uri(args.uri)
-    settings = Settings.load()
-    with spark_session(settings) as spark:
-        df = queries.impact(spark, settings, args.uri)
-        rows = queries.print_rows(df, fmt=args.format, limit=args.limit)
+    columns, rows = queries.answer(args.uri, queries.impact, fmt=args.format, limit=args.limit)
     if args.format == "table":
-        teams = sorted({team for row in rows for team in (row[df.columns.index("teams")] or [])})
+        teams = sorted({team for row in rows for team in (row[columns.index("teams")] or [])})
         print(f"teams to notify: {', '.join(teams) if teams else 'none'}")
     return 0

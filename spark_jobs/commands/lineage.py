@@ -18,13 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from spark_jobs.config import Settings
     from spark_jobs.graph import queries
-    from spark_jobs.session import spark_session
 
-    queries.check_uri(args.uri)
-    settings = Settings.load()
-    with spark_session(settings) as spark:
-        df = queries.lineage(spark, settings, args.uri, depth=args.depth, rel=args.rel)
-        queries.print_rows(df, fmt=args.format, limit=args.limit)
+    def upstream(spark, settings, uri):
+        return queries.lineage(spark, settings, uri, depth=args.depth, rel=args.rel)
+
+    queries.answer(args.uri, upstream, fmt=args.format, limit=args.limit)
     return 0

@@ -15,12 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from spark_jobs.config import Settings
     from spark_jobs.graph import queries
-    from spark_jobs.session import spark_session
 
-    queries.check_uri(args.uri)
-    settings = Settings.load()
-    with spark_session(settings) as spark:
-        queries.print_rows(queries.related(spark, settings, args.uri), fmt=args.format, limit=args.limit)
+    queries.answer(args.uri, queries.related, fmt=args.format, limit=args.limit)
     return 0

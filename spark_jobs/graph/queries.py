@@ -6,6 +6,7 @@ same answer; `shortest_path` walks graph.edges directly (BFS), so it works befor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -196,6 +197,18 @@ def print_rows(df: DataFrame, *, fmt: str = "table", limit: int = 1000) -> list[
     if len(rows) == limit:
         print(f"(stopped at --limit {limit})", file=sys.stderr)
     return rows
+
+
+def answer(uri: str, query: Callable[[SparkSession, Settings, str], DataFrame], *, fmt: str = "table",
+           limit: int = 1000) -> tuple[list[str], list[tuple]]:
+    """Run one entity query for the CLI and print it; returns its columns and the printed rows."""
+    from spark_jobs.session import spark_session
+
+    check_uri(uri)
+    settings = Settings.load()
+    with spark_session(settings) as spark:
+        df = query(spark, settings, uri)
+        return df.columns, print_rows(df, fmt=fmt, limit=limit)
 
 
 def add_output_options(parser: Any) -> None:
