@@ -185,6 +185,9 @@ def _classic_session(settings: Settings, app_name: str):
     for var in ("SPARK_CONNECT_MODE_ENABLED", "SPARK_REMOTE", "SPARK_LOCAL_REMOTE"):
         os.environ.pop(var, None)
 
+    # py4j logs "Closing down clientserver connection" at INFO from __del__ during interpreter
+    # shutdown, when logging's streams may already be closed.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     builder = SparkSession.builder.master(settings.spark_master).appName(app_name)
     for key, value in {**_SESSION_CONF, "spark.ui.enabled": "false", "spark.api.mode": "classic",
                        "spark.sql.shuffle.partitions": os.environ.get("MLG_SHUFFLE_PARTITIONS", "8")}.items():
