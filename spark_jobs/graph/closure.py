@@ -95,24 +95,33 @@ def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
             break
         level_paths.append(path)
         level_sizes.append(size)
-        reached = spark.read.schema(_LEVEL_SCHEMA).parquet(*level_paths).select("src", "dst")
         step = written.alias("f").join(edges.alias("e"), F.col("f.dst") == F.col("e.src")).select(
             F.col("f.src").alias("src"), F.col("e.dst").alias("dst"),
             F.array_union(F.col("f.relations"), F.array(F.col("e.rel"))).alias("relations"))
-        frontier = (
-            step.groupBy("src", "dst")
-            .agg(F.array_sort(F.array_distinct(F.flatten(F.collect_list("relations")))).alias("relations"))
-            .join(reached, on=["src", "dst"], how="left_anti")
-        )
+        frontier = next_frontier(spark, step, level_paths)
     else:
         # max_depth reached: it is a fixpoint only if nothing new lies one level further
         converged = frontier.limit(1).count() == 0
+    return ClosureResult(level_pairs(spark, level_paths), level_sizes, converged, "dataframe")
+
+
+def next_frontier(spark: SparkSession, step: DataFrame, level_paths: list[str]) -> DataFrame:
+    """Pairs one hop further (relations merged per pair) that no earlier level reached."""
+    from pyspark.sql import functions as F
+
+    reached = spark.read.schema(_LEVEL_SCHEMA).parquet(*level_paths).select("src", "dst")
+    return (
+        step.groupBy("src", "dst")
+        .agg(F.array_sort(F.array_distinct(F.flatten(F.collect_list("relations")))).alias("relations"))
+        .join(reached, on=["src", "dst"], how="left_anti")
+    )
+
+
+def level_pairs(spark: SparkSession, level_paths: list[str]) -> DataFrame:
+    """The closure: every level written so far, as (src, dst, min_depth, relations)."""
     if not level_paths:
-        pairs = spark.createDataFrame([], "src string, dst string, min_depth int, relations array<string>")
-    else:
-        pairs = spark.read.schema(_LEVEL_SCHEMA).parquet(*level_paths).select(
-            "src", "dst", "min_depth", "relations")
-    return ClosureResult(pairs, level_sizes, converged, "dataframe")
+        return spark.createDataFrame([], "src string, dst string, min_depth int, relations array<string>")
+    return spark.read.schema(_LEVEL_SCHEMA).parquet(*level_paths).select("src", "dst", "min_depth", "relations")
 
 
 def select_engine(spark: SparkSession, requested: ClosureEngine = "auto") -> Literal["dataframe", "graphframes"]:

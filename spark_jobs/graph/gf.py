@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from spark_jobs.graph.closure import _EDGES_SCHEMA, _LEVEL_SCHEMA, DEFAULT_MAX_DEPTH, ClosureResult
+from spark_jobs.graph.closure import (
+    _EDGES_SCHEMA,
+    _LEVEL_SCHEMA,
+    DEFAULT_MAX_DEPTH,
+    ClosureResult,
+    level_pairs,
+    next_frontier,
+)
 from spark_jobs.graph.rules import INFERRED_COLUMNS, RULES, Rule, check_order
 from spark_jobs.model import RELATIONSHIPS
 
@@ -120,16 +127,7 @@ def closure_graphframes(spark: SparkSession, deps: DataFrame, *, scratch: str,
         received = graph.aggregateMessages([F.flatten(F.collect_list(AM.msg)).alias("inbox")], sendToDst=[sent])
         step = received.select(F.col("id").alias("dst"), F.explode("inbox").alias("m")).select(
             F.col("m.origin").alias("src"), "dst", F.col("m.relations").alias("relations"))
-        reached = spark.read.schema(_LEVEL_SCHEMA).parquet(*level_paths).select("src", "dst")
-        frontier = (
-            step.groupBy("src", "dst")
-            .agg(F.array_sort(F.array_distinct(F.flatten(F.collect_list("relations")))).alias("relations"))
-            .join(reached, on=["src", "dst"], how="left_anti")
-        )
+        frontier = next_frontier(spark, step, level_paths)
     else:
         converged = frontier.limit(1).count() == 0
-    if not level_paths:
-        pairs = spark.createDataFrame([], "src string, dst string, min_depth int, relations array<string>")
-    else:
-        pairs = spark.read.schema(_LEVEL_SCHEMA).parquet(*level_paths).select("src", "dst", "min_depth", "relations")
-    return ClosureResult(pairs, level_sizes, converged, "graphframes")
+    return ClosureResult(level_pairs(spark, level_paths), level_sizes, converged, "graphframes")
