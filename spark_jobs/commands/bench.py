@@ -20,8 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    import signal
+    import sys
+
     from spark_jobs.bench import results, summary
     from spark_jobs.bench.suite import run_bench
+
+    # a timeout's SIGTERM unwinds like Ctrl-C, so the scratch stack and lakehouse are removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     for scale in args.scale:
         print(f"mlg bench: scale {scale}, seed {args.seed}")
