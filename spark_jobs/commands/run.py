@@ -163,6 +163,9 @@ def handle(args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps(payload, indent=2, default=str))
     _say(f"\nmlg run finished in {time.perf_counter() - wall:.1f}s "
          f"({', '.join(f'{d} {r.seconds:.1f}s' for d, r in results.items())})")
+    if not args.no_stack:
+        _say("the local stack keeps running: `make run` again applies mutations and builds incrementally; "
+             "`mlg down` stops it")
     failed = [d for d, r in results.items() if not r.ok]
     if failed:
         print(f"mlg run: DAG run(s) failed: {', '.join(failed)}", file=sys.stderr)
