@@ -33,23 +33,44 @@ class Target:
                 for kind in es.INDEX_KINDS}
 
 
-@pytest.fixture(params=["fake", "real"])
-def target(request):
-    prefix = f"mlgtest-{uuid.uuid4().hex[:8]}"
-    if request.param == "fake":
-        fake = FakeElasticsearch().start()
-        yield Target(es.connect(fake.url), prefix, fake)
+def _fake_target():
+    fake = FakeElasticsearch().start()
+    try:
+        yield Target(es.connect(fake.url), f"mlgtest-{uuid.uuid4().hex[:8]}", fake)
+    finally:
         fake.stop()
-        return
+
+
+def _real_target():
     url = os.environ.get("MLG_TEST_ES_URL")
     if not url:
         pytest.skip("MLG_TEST_ES_URL is not set: no real Elasticsearch cluster to test against")
+    prefix = f"mlgtest-{uuid.uuid4().hex[:8]}"
     client = es.connect(url)
     yield Target(client, prefix, None)
     # by name: wildcard deletes are refused by default (action.destructive_requires_name)
     for name in client.indices.get(index=f"{prefix}-*", expand_wildcards="all").body:
         client.indices.delete(index=name)
     client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-search")
+
+
+@pytest.fixture(params=["fake", "real"])
+def target(request):
+    """The publisher contract, against the fake always and a real cluster when one is configured."""
+    yield from (_fake_target() if request.param == "fake" else _real_target())
+
+
+@pytest.fixture
+def fake_target():
+    """Only the fake can be told to answer 429."""
+    yield from _fake_target()
+
+
+@pytest.fixture
+def real_target():
+    """Only a real cluster runs the search DSL (the fake implements no _search; the DSL's shape is
+    unit-tested and the same ranking rules are exercised end to end on the embedded engine)."""
+    yield from _real_target()
 
 
 def docs(n: int = 3, *, bad: str | None = None) -> dict[str, list[dict]]:
@@ -137,9 +158,8 @@ def test_keeps_the_last_n_snapshots(target):
             f"{target.prefix}-{kind}-v{n:010d}-e0000000001" for n in (3, 4)]
 
 
-def test_bulk_429_is_retried_with_backoff(target):
-    if not target.fake:
-        pytest.skip("a real cluster cannot be told to reject with 429")
+def test_bulk_429_is_retried_with_backoff(fake_target):
+    target = fake_target
     target.fake.throttle["aip://model/registry/m1"] = 2
     target.fake.reject_bulk_requests = 1
     result = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(3), options=target.options())
@@ -147,9 +167,8 @@ def test_bulk_429_is_retried_with_backoff(target):
     assert len([r for r in target.fake.requests if r[1].endswith("/_bulk")]) >= 4  # rejected request + 2 throttled retries + owners
 
 
-def test_429_beyond_the_retries_is_a_failure(target):
-    if not target.fake:
-        pytest.skip("a real cluster cannot be told to reject with 429")
+def test_429_beyond_the_retries_is_a_failure(fake_target):
+    target = fake_target
     target.fake.throttle["aip://model/registry/m0"] = 99
     result = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(2),
                                  options=target.options(max_retries=1))
@@ -157,10 +176,8 @@ def test_429_beyond_the_retries_is_a_failure(target):
     assert target.aliases() == {"entities": [], "owners": []}
 
 
-def test_search_dsl_runs_on_a_real_cluster(target):
-    """The DSL itself needs a real engine; the fake implements no _search."""
-    if target.fake:
-        pytest.skip("FakeElasticsearch implements no _search (DSL shape is unit-tested)")
+def test_search_dsl_runs_on_a_real_cluster(real_target):
+    target = real_target
     es.publish_snapshot(target.client, "v0000000001-e0000000001",
                         {"entities": [{"id": "a", "entity_type": "Model", "name": "ranking"},
                                       {"id": "b", "entity_type": "Model", "name": "ranking-v5"},
