@@ -13,24 +13,20 @@ On SIGTERM the server stops accepting requests and sends any held events before 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
 
+from infra.simulator.faults import json_object_option
+
 
 def _json_arg(text: str | None, what: str) -> dict | None:
-    if not text:
-        return None
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SystemExit(f"simulator: {what} is not JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise SystemExit(f"simulator: {what} must be a JSON object")
-    return value
+        return json_object_option(text, what)
+    except ValueError as exc:
+        raise SystemExit(f"simulator: {exc}") from None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -13,6 +13,8 @@ sequence of requests sees the same faults on every run.
 
 from __future__ import annotations
 
+import json
+
 import math
 import threading
 import time
@@ -154,3 +156,16 @@ class FaultInjector:
 
     def decide(self, platform: str) -> Decision:
         return self._sources[platform].decide()
+
+
+def json_object_option(text: str | None, flag: str) -> dict | None:
+    """A command-line option holding a JSON object (faults, event faults, queues); None when empty."""
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{flag} is not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{flag} must be a JSON object")
+    return value

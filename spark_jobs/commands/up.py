@@ -21,17 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _json_option(text: str | None, flag: str):
+    from infra.simulator.faults import json_object_option
     from spark_jobs.errors import UsageError
 
-    if not text:
-        return None
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{flag} is not JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise UsageError(f"{flag} must be a JSON object")
-    return value
+        return json_object_option(text, flag)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def handle(args: argparse.Namespace) -> int:
