@@ -123,7 +123,7 @@ def sections(options: ReportOptions) -> list[Section]:
                 REPORTS_SQL / "stale_undocumented.sql", {"stale_days": options.stale_days}, chart=_stale_chart),
         Section("deprecation_candidates", "Deprecation candidates",
                 "Live assets nothing active depends on or uses (sql/queries/deprecation_candidates.sql).",
-                DEPRECATION_QUERY if DEPRECATION_QUERY.is_file() else REPORTS_SQL / "deprecation_candidates.sql",
+                DEPRECATION_QUERY,
                 chart=_deprecation_chart),
         Section("quality_trend", "Quality trend across runs",
                 "Each quality run: failed critical and warning expectations, and the measured coverage shares.",

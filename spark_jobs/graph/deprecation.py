@@ -1,6 +1,8 @@
 """Deprecation candidates: live assets that no active entity depends on and nothing active uses,
 each with the reason. The definition is the analyst query `sql/queries/deprecation_candidates.sql`;
-the closure stage persists it as `graph.deprecation_candidates` for the governance report."""
+the closure stage persists it as `graph.deprecation_candidates` so each build's list can be read by
+time travel; the governance report runs the same query live, so it is current even when only the
+quality and report stages run."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from spark_jobs import tables
 from spark_jobs.config import Settings
-from spark_jobs.graph.queries import query_text
+from spark_jobs.graph.queries import run_query
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -16,11 +18,7 @@ if TYPE_CHECKING:
 
 def deprecation_candidates(spark: SparkSession, settings: Settings) -> DataFrame:
     """(id, entity_type, name, owners, reason) from the current entities and impact closure."""
-    from spark_jobs.sqlrun import run_sql
-
-    result = run_sql(spark, settings, query_text("deprecation_candidates"), with_views=False)
-    assert result is not None
-    return result
+    return run_query(spark, settings, "deprecation_candidates")
 
 
 def write_deprecation_candidates(spark: SparkSession, settings: Settings, *, run_id: str) -> int:

@@ -113,11 +113,15 @@ def write_snapshot(settings: Settings, snapshot_id: str, docs: Mapping[str, Iter
             counts[kind] = n
         (staging / "snapshot.json").write_text(json.dumps({"snapshot_id": snapshot_id, "doc_counts": counts}))
         final = root / snapshot_id
-        if final.exists():  # the same snapshot rebuilt: replace it (never the live one in place)
-            if current_snapshot(settings) == snapshot_id:
-                _switch_pointer(settings, None)
-            shutil.rmtree(final)
+        retired = None
+        if final.exists():
+            # The same snapshot rebuilt (e.g. a closure-only change): move the old one aside and the new
+            # one in with two renames, so CURRENT never points at nothing and open readers keep their files.
+            retired = root / f".{snapshot_id}.old-{uuid.uuid4().hex[:8]}"
+            os.rename(final, retired)
         os.rename(staging, final)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -81,7 +81,7 @@ def publish(spark: SparkSession, settings: Settings, *, embedded: bool = True,
         options = es_options or es.EsOptions(prefix=settings.es_index_prefix, keep=keep)
         names = es.index_names(options.prefix, sid)
         try:
-            client = es_client or es.connect(settings.es_url)
+            client = es_client or es.connect(settings.es_url, request_timeout=options.request_timeout)
             result = es.publish_snapshot(client, sid, documents_of(settings, built), options=options)
         except Exception as exc:  # noqa: BLE001 - an unreachable cluster is recorded like a failed bulk
             out.rows.append(_row(sid, built, "elasticsearch", list(names.values()), {}, 1, "failed"))
