@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from infra.sqs import DEFAULT_MAX_RECEIVE_COUNT
+from spark_jobs.config import STACK_FILE
 from spark_jobs.errors import MlgError
 from spark_jobs.model import PLATFORMS
 
-STATE_FILE = "stack.json"
 COMPONENTS = ("sqs", "simulator")
 
 
@@ -74,13 +74,6 @@ class StackState:
     def processes(self) -> dict[str, ProcessInfo]:
         return {"sqs": self.sqs, "simulator": self.simulator}
 
-    def env(self) -> dict[str, str]:
-        """The MLG_* variables that point a process at this stack."""
-        env = {f"MLG_SOURCE_{p.upper()}_URL": u for p, u in self.source_urls.items()}
-        env["MLG_SQS_ENDPOINT_URL"] = self.sqs_endpoint_url
-        env.update({f"MLG_SQS_QUEUE_{p.upper()}": u for p, u in self.queues.items()})
-        return env
-
 
 @dataclasses.dataclass
 class StackStatus:
@@ -97,7 +90,7 @@ class StackStatus:
 
 
 def state_path(settings) -> Path:
-    return Path(settings.state_dir) / STATE_FILE
+    return Path(settings.state_dir) / STACK_FILE
 
 
 def read_state(settings) -> StackState | None:

@@ -153,16 +153,6 @@ def _remove_checkpoint_hint(path: str) -> None:
         pass
 
 
-def run_all(settings: Settings, *, options: MaintenanceOptions = MaintenanceOptions()) -> dict[str, Any]:
-    """Compact landing, optimize, vacuum and checkpoint every table (what `mlg maintain` does)."""
-    return {
-        "compact_landing": compact_landing(settings, options=options),
-        "optimize": optimize(settings, options=options),
-        "vacuum": vacuum(settings, options=options),
-        "checkpoint": checkpoint(settings, options=options),
-    }
-
-
 def summarize(step: dict[str, dict[str, Any]]) -> dict[str, int]:
     """Totals across tables, small enough for an XCom or one log line."""
     totals: dict[str, int] = {"tables": len(step)}

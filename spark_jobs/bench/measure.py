@@ -1,5 +1,5 @@
 """Per-step measurement: wall time and peak RSS of this process (the embedded engine runs
-in-process, so its memory is counted too)."""
+in-process, so its memory is counted too), optionally with its child processes."""
 
 from __future__ import annotations
 
@@ -37,18 +37,21 @@ class Measurement:
 
 
 class _RssSampler(threading.Thread):
-    def __init__(self, interval_s: float) -> None:
+    def __init__(self, interval_s: float, *, include_children: bool) -> None:
         super().__init__(daemon=True)
         import psutil
 
         self._process = psutil.Process(os.getpid())
+        self._include_children = include_children
         self._interval = interval_s
         self._stop_event = threading.Event()
         self.peak = self._rss()
 
     def _rss(self) -> int:
-        # children too: the simulator or a classic JVM may run beside us
         total = self._process.memory_info().rss
+        if not self._include_children:
+            return total
+        # e.g. a classic JVM started for this step
         for child in self._process.children(recursive=True):
             try:
                 total += child.memory_info().rss
@@ -71,7 +74,7 @@ class _RssSampler(threading.Thread):
 def measure(step: str, *, interval_s: float = 0.05, include_children: bool = False) -> Iterator[Measurement]:
     """Time a block and sample its peak RSS; fill rows_in/rows_out on the yielded object."""
     m = Measurement(step)
-    sampler = _RssSampler(interval_s)
+    sampler = _RssSampler(interval_s, include_children=include_children)
     sampler.start()
     start = time.perf_counter()
     try:

@@ -89,7 +89,8 @@ def run_bench(scale: int, *, seed: int = 7, mutate_share: float = 0.01, workdir:
 
 @contextmanager
 def _step(run: BenchRun, name: str, log: Log) -> Iterator[Measurement]:
-    with measure(name) as m:
+    # the local stack (simulator, moto) runs as children: its memory is part of what a run costs
+    with measure(name, include_children=True) as m:
         yield m
     run.steps.append(m)
     rows = f"  rows_out={m.rows_out}" if m.rows_out is not None else ""

@@ -83,8 +83,9 @@ def render(records: list[dict[str, Any]] | None = None) -> str:
     by_scale = latest_by_scale(load() if records is None else records)
     if not by_scale:
         return "No `mlg bench` results yet: run `make bench`."
-    out = ["Latest `mlg bench` run per scale (generated from `bench/results.jsonl`). Peak MiB is the bench",
-           "process's peak RSS so far (the embedded engine runs in-process), not a per-step delta.", ""]
+    out = ["Latest `mlg bench` run per scale (generated from `bench/results.jsonl`). Peak MiB is the peak RSS",
+           "so far of the bench process (with the embedded engine in it) plus its children (the local stack's",
+           "simulator and moto), not a per-step delta.", ""]
     for scale, record in by_scale.items():
         out.append(f"- scale {scale}: {_fmt(_entities(record), ',')} source objects, commit {record.get('commit')}, "
                    f"{record.get('date')}, {_machine(record)}")

@@ -38,8 +38,7 @@ def run_listing(args: argparse.Namespace, what: str) -> int:
     with spark_session(settings) as spark:
         tables.register(spark, settings)
         metrics = getattr(rec, what)(spark, settings, ctx)
-        record_run(spark, settings, ctx.run_id, what, "failed" if metrics["errors"] else "success",
-                   started, metrics)
+        record_run(spark, settings, ctx.run_id, what, metrics.get("status", "success"), started, metrics)
     listed = sum(metrics["listed"].values())
     print(f"{what} {ctx.run_id}: listed {listed} in {time.perf_counter() - t0:.1f}s; "
           f"entities +{metrics.get('entities_inserted', 0)} ~{metrics.get('entities_updated', 0)}, "

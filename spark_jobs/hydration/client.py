@@ -13,12 +13,13 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import requests
 from requests.adapters import HTTPAdapter
 
 from spark_jobs.hydration.config import HydrationConfig
+from spark_jobs.uris import url_path_segment
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -58,12 +59,6 @@ class RateLimiter:
             self._tokens = 0.0
 
 
-def segment(key: str) -> str:
-    """One URL path segment: nothing in `key` can add a segment, a query or a dot-segment."""
-    encoded = quote(key, safe="", encoding="utf-8")
-    return encoded.replace(".", "%2E") if set(encoded) == {"."} else encoded
-
-
 class HttpFailure(Exception):
     """Retries exhausted (or a non-retryable answer); the message says what happened last."""
 
@@ -99,7 +94,7 @@ class SourceClient:
         return session
 
     def get(self, collection: str, key: str) -> Response:
-        return self._call("GET", f"{self.base}/{collection}/{segment(key)}")
+        return self._call("GET", f"{self.base}/{collection}/{url_path_segment(key)}")
 
     def batch(self, path: str, field: str, keys: list[str]) -> Response:
         return self._call("POST", f"{self.base}/{path}", json={field: keys})

@@ -14,6 +14,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -136,6 +137,9 @@ def dags_test(home: AirflowHome, settings: Settings, dag_id: str, *, conf: Mappi
         process = subprocess.Popen(cmd, env=home.env(settings, extra_env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, text=True, errors="replace")
         assert process.stdout is not None
+        # a timer, not a check per output line: a hung run may print nothing at all
+        timer = threading.Timer(timeout_s, process.kill)
+        timer.start()
         try:
             for line in process.stdout:
                 log.write(line)
@@ -143,11 +147,11 @@ def dags_test(home: AirflowHome, settings: Settings, dag_id: str, *, conf: Mappi
                     on_task(m["task"])
                 elif m := _FINISHED.search(line):
                     result.run_id, result.state = m["run"].strip(), m["state"]
-                if time.perf_counter() - started > timeout_s:
-                    process.kill()
-                    raise MlgError(f"`airflow dags test {dag_id}` ran past {timeout_s:.0f}s; log: {log_path}")
         finally:
+            timer.cancel()
             result.returncode = process.wait()
+        if time.perf_counter() - started >= timeout_s and result.returncode < 0:
+            raise MlgError(f"`airflow dags test {dag_id}` ran past {timeout_s:.0f}s; log: {log_path}")
     result.seconds = time.perf_counter() - started
     result.tasks = task_states(home, dag_id, result.run_id)
     return result

@@ -4,11 +4,8 @@ against this; hydration coalesces by (entity_type, entity_key)."""
 
 from __future__ import annotations
 
-from spark_jobs.model import EntityType
 from spark_jobs.providers import PROVIDERS
-from spark_jobs.providers.base import EventSpec
-
-E = EntityType
+from spark_jobs.providers.base import EventSpec, source_key
 
 EVENT_SPECS: dict[str, EventSpec] = {s.event_type: s for p in PROVIDERS.values() for s in p.events}
 
@@ -18,20 +15,16 @@ def events_of(platform: str) -> list[EventSpec]:
 
 
 def entity_key(value: object) -> str | None:
-    """The id field's value as the entity's source key; None when unusable.
+    """The id field's value as the entity's source key (`source_key`), None when unusable.
 
-    JSON numbers are allowed (abtest `test_id`) and become their decimal text; floats only
-    when integral. Empty strings, booleans, objects and lists are not ids.
+    Landing is stricter than hydration only in refusing blank strings: an event cannot name
+    an entity by whitespace.
     """
-    if isinstance(value, bool) or value is None:
+    try:
+        key = source_key(value)
+    except ValueError:
         return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else None
-    if isinstance(value, str) and value.strip():
-        return value
-    return None
+    return key if key.strip() else None
 
 
 __all__ = ["EVENT_SPECS", "EventSpec", "events_of", "entity_key"]

@@ -139,7 +139,7 @@ def test_failures_are_recorded_and_retried_by_a_later_run(spark, lake, sim):
 
 def test_hostile_ids_never_change_a_request_path(spark, lake, sim):
     from infra.simulator.ecosystem import HOSTILE_IDS
-    from spark_jobs.hydration.client import segment
+    from spark_jobs.uris import url_path_segment as segment
     from spark_jobs.model import resource_id
 
     seq = sim.access_log()[-1]["seq"] if sim.access_log() else 0

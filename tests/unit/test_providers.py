@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from spark_jobs.hydration.client import RateLimiter, segment
+from spark_jobs.hydration.client import RateLimiter
+from spark_jobs.uris import url_path_segment as segment
 from spark_jobs.hydration.config import HydrationConfig
 from spark_jobs.model import PLATFORMS, EntityType
 from spark_jobs.providers import PROVIDERS, target
