@@ -55,6 +55,8 @@ def _run(spark: SparkSession, settings: Settings, ctx: RunContext, *, stage: str
     config = HydrationConfig.load(ctx.options)
     tables.register(spark, settings)
     batch = f"{ctx.run_id}:{stage}"
+    # the listing reads state at least as new as every event landed so far
+    landing_version = tables.version(settings, "landing.events")
     metrics = stage_listing(spark, settings, config, batch=batch, tombstone=tombstone)
     started = time.perf_counter()
     now = datetime.now(timezone.utc)
@@ -63,6 +65,9 @@ def _run(spark: SparkSession, settings: Settings, ctx: RunContext, *, stage: str
     metrics["merge_s"] = round(time.perf_counter() - started, 3)
     # an incomplete listing merged what it got but tombstoned nothing for that collection
     metrics["status"] = "partial" if metrics["errors"] else "success"
+    if stage == "bootstrap" and not metrics["errors"]:
+        # a complete bootstrap supersedes the events landed before it: the next build starts after them
+        metrics["landing_version"] = landing_version
     return metrics
 
 

@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 
 
 def watermark(spark: SparkSession, settings: Settings) -> int | None:
-    """landing.events version consumed by the last successful merge (None: never)."""
+    """landing.events version consumed by the last successful merge or complete bootstrap (None: never)."""
     from pyspark.sql import functions as F
 
     if not tables.exists(settings, "ops.runs"):
         return None
     row = (tables.read(spark, settings, "ops.runs")
-           .where((F.col("stage") == "merge") & (F.col("status") == "success")
+           .where(F.col("stage").isin("merge", "bootstrap") & (F.col("status") == "success")
                   & F.col("landing_version").isNotNull())
            .agg(F.max("landing_version").alias("v")).collect())
     return None if not row or row[0]["v"] is None else int(row[0]["v"])

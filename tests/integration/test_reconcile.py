@@ -71,3 +71,21 @@ def test_incomplete_listing_tombstones_nothing_and_fails_in_one_line(cli_env, si
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "incomplete listing" in err[0] and "datasets" in err[0]
     assert rows(spark, "select count(*) c from graph.entities where state = 'deleted'")[0]["c"] == 0
+
+
+def test_build_after_a_bootstrap_skips_the_events_it_superseded(cli_env, sim, spark):
+    from spark_jobs.cli import main
+    from spark_jobs.config import Settings
+    from tests.integration.hydration_support import build, land_events
+
+    lake = Settings.load(env={}, lakehouse=cli_env.lakehouse, state_dir=cli_env.state_dir,
+                         source_urls=sim.source_urls)
+    b = sim.state.eco.base_id
+    land_events(spark, lake, [("registry", {"event_type": "model_updated", "model_id": b("models", i)})
+                                 for i in range(5)])
+    assert main(["bootstrap"]) == 0
+    out = build(spark, lake, bootstrap="never")
+    assert out["hydrate"]["entities"] == 0  # the bootstrap already read their current state
+
+    land_events(spark, lake, [("registry", {"event_type": "model_updated", "model_id": b("models", 1)})])
+    assert build(spark, lake, bootstrap="never")["hydrate"]["entities"] == 1
