@@ -120,15 +120,19 @@ def up(settings, *, seed: int = 7, scale: int = 1, max_receive_count: int = DEFA
     from infra.simulator.launch import start_simulator
     from infra.sqs import create_landing_queues, local_client, start_moto, stop_process
 
+    if scale < 1:
+        raise MlgError(f"--scale must be >= 1, got {scale}")
     current = status(settings)
     if current.running:
         assert current.state is not None
         current.state.already_running = True
+        if emit_events:  # asked for explicitly: a running stack can still announce its objects
+            from infra.simulator.client import SimulatorClient
+
+            SimulatorClient(current.state.simulator.url).emit_all()
         return current.state
     if current.state is not None:  # stale or half-dead: clear what is left, then start afresh
         down(settings)
-    if scale < 1:
-        raise MlgError(f"--scale must be >= 1, got {scale}")
     state_dir = Path(settings.state_dir)
     logs = state_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)

@@ -22,5 +22,6 @@ def handle(args: argparse.Namespace) -> int:
     columns, rows = queries.answer(args.uri, queries.impact, fmt=args.format, limit=args.limit)
     if args.format == "table":
         teams = sorted({team for row in rows for team in (row[columns.index("teams")] or [])})
-        print(f"teams to notify: {', '.join(teams) if teams else 'none'}")
+        shown = f" (from the first {args.limit} rows; raise --limit for all)" if len(rows) >= args.limit else ""
+        print(f"teams to notify{shown}: {', '.join(teams) if teams else 'none'}")
     return 0

@@ -140,7 +140,8 @@ class KnownIds:
 
         if not ids:
             return set()
-        if since is None or (self._since is not None and since < self._since):
+        # whole ingest_date partitions are loaded, so only an earlier *day* needs the table again
+        if since is None or (self._since is not None and since.date() < self._since.date()):
             return known_ids(self._settings, self._name, self._column, ids, since=since,
                              date_column=self._date_column)
         if self._since is None:
