@@ -11,9 +11,18 @@ BENCH_SCALES ?= 1 10 100
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export RUST_LOG ?= warn
 
-.PHONY: setup run test test-unit bench up down clean lock test-dags test-e2e airflow-standalone maintain
+JARS_STAMPS := $(patsubst infra/jvm/%/pom.xml,.jars/%/.fetched,$(wildcard infra/jvm/*/pom.xml))
 
-setup: $(STAMP)
+.PHONY: setup jars run test test-unit bench up down clean lock test-dags test-e2e airflow-standalone maintain
+
+setup: $(STAMP) jars
+
+# JVM jars for the local Spark Connect / OpenSearch / Kafka services, pinned in infra/jvm/*/pom.xml
+# and fetched with mvn (offline once fetched; a pom change fetches again).
+jars: $(JARS_STAMPS)
+
+.jars/%/.fetched: infra/jvm/%/pom.xml $(STAMP)
+	$(BIN)/python -m infra.jars fetch $*
 
 # uv installs the ~1.9 GB stack in under a minute where pip takes several.
 $(STAMP): pyproject.toml constraints.txt
@@ -45,7 +54,7 @@ lock: setup
 	$(UV) pip freeze --python $(BIN)/python --exclude-editable > constraints.txt
 
 clean:
-	rm -rf $(VENV) lakehouse reports .mlg
+	rm -rf $(VENV) lakehouse reports .mlg .jars
 
 # ---- Airflow ------------------------------------------------------------------------------
 # The DAGs under the Airflow UI (http://localhost:8080, admin password printed at start and
