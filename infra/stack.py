@@ -27,6 +27,12 @@ from spark_jobs.model import PLATFORMS
 
 COMPONENTS = ("sqs", "simulator")
 
+# Optional services `mlg up` can start beside the core two, each a module `infra.<module>` with
+#     start_for_stack(settings, *, logs: Path, state_dir: Path, timeout_s: float) -> StartedService
+# The service's settings (e.g. {"spark_remote": "sc://127.0.0.1:40123"}) go into the state file,
+# and `Settings.load` falls back to them like it does to the source URLs.
+OPTIONAL_SERVICES: dict[str, str] = {}
+
 
 @dataclasses.dataclass
 class ProcessInfo:
@@ -36,6 +42,15 @@ class ProcessInfo:
     log: str
     cmdline: str | None = None
     """`/proc/<pid>/cmdline` at start: `down` signals the pid only while it still matches."""
+
+
+@dataclasses.dataclass
+class StartedService:
+    """What an optional service's `start_for_stack` returns: its process and the settings that
+    point `mlg` at it."""
+
+    info: ProcessInfo
+    settings: dict[str, str]
 
 
 @dataclasses.dataclass
@@ -54,6 +69,10 @@ class StackState:
     region: str
     started_at: float
     state_file: str = ""
+    services: dict[str, ProcessInfo] = dataclasses.field(default_factory=dict)
+    """Optional services started with the stack (see OPTIONAL_SERVICES), by name."""
+    service_settings: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Settings those services contribute (spark_remote, opensearch_url, ...)."""
     already_running: bool = False
     """Set by `up` when it found a running stack instead of starting one."""
 
@@ -68,11 +87,12 @@ class StackState:
         data.pop("already_running", None)
         for key in COMPONENTS:
             data[key] = ProcessInfo(**data[key])
+        data["services"] = {k: ProcessInfo(**v) for k, v in (data.get("services") or {}).items()}
         data["state_file"] = state_file
         return cls(**data)
 
     def processes(self) -> dict[str, ProcessInfo]:
-        return {"sqs": self.sqs, "simulator": self.simulator}
+        return {"sqs": self.sqs, "simulator": self.simulator, **self.services}
 
 
 @dataclasses.dataclass
@@ -112,8 +132,11 @@ def status(settings) -> StackStatus:
 
 def up(settings, *, seed: int = 7, scale: int = 1, max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT,
        faults: dict[str, Any] | None = None, event_faults: dict[str, Any] | None = None,
-       emit_events: bool = False, timeout_s: float = 60.0) -> StackState:
+       emit_events: bool = False, services: tuple[str, ...] = (), timeout_s: float = 60.0) -> StackState:
     """Start the stack unless it already runs (then return it with `already_running`).
+
+    `services` names optional services (OPTIONAL_SERVICES) to start with it; on a running stack
+    the ones not yet running are started and added to the state file.
 
     `emit_events` sends one created/updated event per live object to the queues (what a fresh
     deployment's backfill would announce), so a first `mlg land` + `mlg build` has work."""
@@ -122,10 +145,18 @@ def up(settings, *, seed: int = 7, scale: int = 1, max_receive_count: int = DEFA
 
     if scale < 1:
         raise MlgError(f"--scale must be >= 1, got {scale}")
+    unknown = sorted(set(services) - set(OPTIONAL_SERVICES))
+    if unknown:
+        raise MlgError(f"unknown service(s) {', '.join(unknown)} (known: {', '.join(sorted(OPTIONAL_SERVICES)) or 'none'})")
     current = status(settings)
     if current.running:
         assert current.state is not None
         current.state.already_running = True
+        missing = [name for name in services if name not in current.state.services]
+        if missing:
+            logs = Path(settings.state_dir) / "logs"
+            _start_services(current.state, missing, settings, logs, timeout_s)
+            _write_state(state_path(settings), current.state)
         if emit_events:  # asked for explicitly: a running stack can still announce its objects
             from infra.simulator.client import SimulatorClient
 
@@ -139,6 +170,7 @@ def up(settings, *, seed: int = 7, scale: int = 1, max_receive_count: int = DEFA
     region = settings.sqs_region
     moto = start_moto(logs / "moto.log", region=region, timeout_s=timeout_s)
     started = [moto.process]
+    state: StackState | None = None
     try:
         client = local_client(moto.endpoint_url, region)
         names = {p: _queue_name(settings, p) for p in PLATFORMS}
@@ -157,6 +189,7 @@ def up(settings, *, seed: int = 7, scale: int = 1, max_receive_count: int = DEFA
             sqs_endpoint_url=moto.endpoint_url, source_urls=sim.source_urls, queues=queue_urls,
             dlq_urls={p: q.dlq_url for p, q in queues.items()}, max_receive_count=max_receive_count,
             region=region, started_at=time.time(), state_file=str(state_path(settings)))
+        _start_services(state, list(services), settings, logs, timeout_s)
         _write_state(state_path(settings), state)
         if emit_events:
             sim.client.emit_all()
@@ -165,7 +198,20 @@ def up(settings, *, seed: int = 7, scale: int = 1, max_receive_count: int = DEFA
         for process in reversed(started):
             if process is not None:
                 stop_process(process)
+        for info in (state.services.values() if state is not None else ()):
+            _terminate(info.pid, timeout_s=10)
         raise
+
+
+def _start_services(state: StackState, names: list[str], settings, logs: Path, timeout_s: float) -> None:
+    import importlib
+
+    for name in names:
+        module = importlib.import_module(f"infra.{OPTIONAL_SERVICES[name]}")
+        started: StartedService = module.start_for_stack(settings, logs=logs, state_dir=Path(settings.state_dir),
+                                                         timeout_s=timeout_s)
+        state.services[name] = started.info
+        state.service_settings.update(started.settings)
 
 
 def down(settings, *, timeout_s: float = 10.0) -> list[str]:
@@ -205,6 +251,12 @@ def _write_state(path: Path, state: StackState) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(state.to_json(), indent=2) + "\n")
     os.replace(tmp, path)
+
+
+def process_info(pid: int, port: int, url: str, log: str | Path) -> ProcessInfo:
+    """The state-file record of a process a service started (with its command line, so `down`
+    never signals a reused pid)."""
+    return ProcessInfo(pid, port, url, str(log), _cmdline(pid))
 
 
 def _cmdline(pid: int | None) -> str | None:

@@ -129,6 +129,10 @@ def _fall_back_to_stack(values: dict[str, Any]) -> None:
             and isinstance(stack.get("queues"), dict) and stack.get("sqs_endpoint_url"):
         values["sqs_endpoint_url"] = stack["sqs_endpoint_url"]
         values["sqs_queues"] = dict(stack["queues"])
+    known = {f.name for f in dataclasses.fields(Settings)}
+    for key, value in (stack.get("service_settings") or {}).items():
+        if key in known and not values.get(key):  # a service `mlg up` started (JVM Spark, OpenSearch, Kafka)
+            values[key] = value
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
