@@ -166,6 +166,9 @@ def handle(args: argparse.Namespace) -> int:
     if not args.no_stack:
         _say("the local stack keeps running: `make run` again applies mutations and builds incrementally; "
              "`mlg down` stops it")
+    from spark_jobs.commands.serve import open_hint
+
+    _say(open_hint())
     failed = [d for d, r in results.items() if not r.ok]
     if failed:
         print(f"mlg run: DAG run(s) failed: {', '.join(failed)}", file=sys.stderr)

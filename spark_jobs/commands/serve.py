@@ -1,0 +1,52 @@
+"""`mlg serve [--host 127.0.0.1] [--port 8765]`: the portal (pages + JSON API) under uvicorn,
+read-only over the lakehouse and the search snapshot, one engine session for its life."""
+
+from __future__ import annotations
+
+import argparse
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="the portal: search, entity pages, lineage and impact in a browser, and its API",
+                       description="Serves the portal and its JSON API (/api/v1, /openapi.json) over the lakehouse "
+                                   "(MLG_LAKEHOUSE) and the live search snapshot.")
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
+    p.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"))
+    p.set_defaults(handler=handle)
+
+
+def open_hint(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
+    """The line `mlg run` ends with."""
+    return f"open the portal: `mlg serve` then http://{host}:{port}/ (or `mlg serve --port N`)"
+
+
+def handle(args: argparse.Namespace) -> int:
+    import socket
+
+    import uvicorn
+
+    from spark_jobs.config import Settings
+    from spark_jobs.errors import UsageError
+    from spark_jobs.portal import create_app
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be 0..65535, got {args.port}")
+    settings = Settings.load()
+    app = create_app(settings)
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    host, port = sock.getsockname()[:2]
+    # The bound port is printed before serving so a caller that passed --port 0 can find it.
+    print(f"mlg serve: portal on http://{host}:{port}/ (lakehouse {settings.lakehouse}); Ctrl-C stops it", flush=True)
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    return 0
