@@ -43,7 +43,7 @@ def test_openapi_document_lists_the_api(portal_client):
     ("not-a-uri", 400, "not an AIP URI"),
     ("aip://model/registry/a/b", 400, "exactly three"),
     ("aip://model/registry/%2e%2e", 400, "bad percent-encoding"),
-    ("aip://model/registry/a%2db", 400, "not canonical"),
+    ("aip://model/registry/a%2Db", 400, "not canonical"),
     ("aip://model/registry/no-such-model", 404, "unknown entity"),
 ])
 def test_bad_and_unknown_uris_say_why(portal_client, uri, status, reason):
