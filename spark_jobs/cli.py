@@ -27,6 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"spark_jobs.commands.{info.name}")
         module.register(sub)
+    for command in sub.choices.values():  # `mlg quality -v` means what `mlg -v quality` means
+        if "-v" not in command._option_string_actions:
+            command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                 help="log debug output and tracebacks")
     return parser
 
 
@@ -38,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    if not args.verbose:
+        _quiet_libraries()
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
@@ -52,8 +58,18 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the CLI promises one readable line
         if args.verbose:
             raise
-        print(f"mlg {args.command}: {_one_line(exc)} (run with -v for details)", file=sys.stderr)
+        print(f"mlg {args.command}: {_one_line(exc)} (run `mlg -v {args.command} …` for details)", file=sys.stderr)
         return 1
+
+
+def _quiet_libraries() -> None:
+    """Library warnings (deprecations, GE and Spark chatter) are for `-v`, not the user's terminal."""
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")  # and in children (airflow dags test)
+    for name in ("great_expectations", "py4j", "pyspark", "airflow", "urllib3", "botocore"):
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _one_line(exc: BaseException) -> str:

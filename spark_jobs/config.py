@@ -62,6 +62,7 @@ class Settings:
         _fall_back_to_stack(values)
         if values.get("spark_remote") and values.get("spark_master"):
             raise ConfigError("set only one of MLG_SPARK_REMOTE and MLG_SPARK_MASTER")
+        _make_paths_absolute(values)
         return cls(**values)
 
     def source_url(self, platform: str) -> str:
@@ -81,6 +82,22 @@ class Settings:
     @property
     def state_path(self) -> Path:
         return Path(self.state_dir)
+
+    @property
+    def lakehouse_key(self) -> str:
+        """A short, stable, file-name-safe key of the lakehouse root, so local state that belongs
+        to one lakehouse (its embedded search index) is kept apart from another's."""
+        import hashlib
+        import re
+
+        root = self.lakehouse.rstrip("/")
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", root.rsplit("/", 1)[-1])[:40] or "root"
+        return f"{stem}-{hashlib.sha256(root.encode()).hexdigest()[:10]}"
+
+    @property
+    def lakehouse_state_path(self) -> Path:
+        """`<state_dir>/lakehouses/<lakehouse_key>`: local state of this lakehouse alone."""
+        return Path(self.state_dir) / "lakehouses" / self.lakehouse_key
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
@@ -133,6 +150,31 @@ def _fall_back_to_stack(values: dict[str, Any]) -> None:
     for key, value in (stack.get("service_settings") or {}).items():
         if key in known and not values.get(key):  # a service `mlg up` started (JVM Spark, OpenSearch, Kafka)
             values[key] = value
+
+
+def _is_uri(path: str) -> bool:
+    return "://" in path
+
+
+def _make_paths_absolute(values: dict[str, Any]) -> None:
+    """Every local path absolute, resolved against the working directory at load time, so no
+    later `chdir` (Airflow tasks) or library (Great Expectations' Data Docs) sees a relative
+    one. The reports folder follows the lakehouse: unless set, it is `./reports` beside the
+    default `./lakehouse`, and `<state_dir>/lakehouses/<key>/reports` for any other lakehouse,
+    so one lakehouse's report never overwrites another's."""
+    lakehouse = values.get("lakehouse") or Settings.lakehouse
+    if not _is_uri(lakehouse):
+        lakehouse = os.path.abspath(lakehouse)
+    values["lakehouse"] = lakehouse
+    values["state_dir"] = os.path.abspath(values.get("state_dir") or Settings.state_dir)
+    if not values.get("reports_dir"):
+        if lakehouse == os.path.abspath(Settings.lakehouse):
+            values["reports_dir"] = Settings.reports_dir
+        else:
+            keyed = Settings(lakehouse=lakehouse, state_dir=values["state_dir"])
+            values["reports_dir"] = str(keyed.lakehouse_state_path / "reports")
+    if not _is_uri(values["reports_dir"]):
+        values["reports_dir"] = os.path.abspath(values["reports_dir"])
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -19,7 +14,7 @@ from spark_jobs.errors import UsageError
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-OutputFormat = Literal["table", "csv", "json"]
+OutputFormat = Literal["table", "tsv", "csv", "json"]
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VIEWS_DIR = Path(__file__).resolve().parent.parent / "sql" / "views"
 
@@ -70,6 +65,51 @@ def split_statements(text: str) -> list[str]:
     return [s.strip() for s in out if s.strip()]
 
 
+_PLACEHOLDER = re.compile(r"(?<![:\w]):([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _code_only(text: str) -> str:
+    """The SQL with string literals, quoted identifiers and comments blanked out."""
+    out, quote, i = [], None, 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\" and i + 1 < len(text):
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+            out.append(" ")
+        elif ch in "'\"`":
+            quote = ch
+            out.append(" ")
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def placeholders(text: str) -> set[str]:
+    """Names of the `:name` parameters a script uses (not `::` casts, not inside literals)."""
+    return set(_PLACEHOLDER.findall(_code_only(text)))
+
+
+def check_params(text: str, params: Mapping[str, Any]) -> None:
+    """Every placeholder bound and every parameter used, said before any engine starts."""
+    missing = placeholders(text) - set(params)
+    if missing:
+        names = sorted(missing)
+        raise UsageError(f"the query needs {', '.join(':' + n for n in names)}: pass "
+                         + " ".join(f"--param {n}=VALUE" for n in names))
+    unused = set(params) - placeholders(text)
+    if unused:
+        raise UsageError(f"parameter(s) not used by the query: {', '.join(sorted(unused))}")
+
+
 def _referenced_params(statement: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if re.search(rf":{k}\b", statement)}
 
@@ -98,9 +138,7 @@ def run_sql(
     statements = split_statements(text)
     if not statements:
         raise UsageError("no SQL statement given")
-    unused = set(params) - {k for s in statements for k in _referenced_params(s, params)}
-    if unused:
-        raise UsageError(f"parameter(s) not used by the query: {', '.join(sorted(unused))}")
+    check_params(text, params)
     result = None
     for statement in statements:
         bound = _referenced_params(statement, params)
@@ -108,43 +146,8 @@ def run_sql(
     return result
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "asDict"):
-        return _jsonable(value.asDict(recursive=True))
-    return value
-
-
 def format_rows(columns: list[str], rows: list[tuple], fmt: OutputFormat) -> Iterator[str]:
-    if fmt == "json":
-        for row in rows:
-            yield json.dumps({c: _jsonable(v) for c, v in zip(columns, row)}, ensure_ascii=False)
-    elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([json.dumps(_jsonable(v)) if isinstance(v, (list, dict, tuple)) else v for v in row])
-        yield buf.getvalue().rstrip("\n")
-    else:
-        cells = [[_cell(v) for v in row] for row in rows]
-        widths = [min(60, max([len(c)] + [len(r[i]) for r in cells])) for i, c in enumerate(columns)]
-        yield " | ".join(c.ljust(w) for c, w in zip(columns, widths))
-        yield "-+-".join("-" * w for w in widths)
-        for row in cells:
-            yield " | ".join(v[:w].ljust(w) for v, w in zip(row, widths))
-        yield f"({len(rows)} row{'s' if len(rows) != 1 else ''})"
+    """Lines of a result in `fmt` (the one formatter, `spark_jobs.output`)."""
+    from spark_jobs import output
 
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    value = _jsonable(value)
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
+    return output.render(columns, rows, fmt)

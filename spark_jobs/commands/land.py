@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"only this source (repeatable): {', '.join(PLATFORMS)}")
     p.add_argument("--commit-size", type=_positive_int, default=None, metavar="N",
                    help="messages per Delta commit (default 500)")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--format", choices=["table", "tsv", "csv", "json"], default=None,
+                   help="table (default on a terminal), tsv (default otherwise), csv, or json")
     p.set_defaults(handler=handle)
 
 
@@ -38,22 +39,22 @@ def _positive_float(text: str) -> float:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from spark_jobs import output
     from spark_jobs.config import Settings
     from spark_jobs.landing import land
     from spark_jobs.landing.report import LandingReport
-    from spark_jobs.sqlrun import format_rows
 
     settings = Settings.load()
     options = {"commit_size": args.commit_size} if args.commit_size else {}
     report = land(settings, max_messages=args.max_messages, time_budget_s=args.budget,
                   sources=args.source, **options)
-    if args.format == "json":
+    fmt = output.resolve(args.format)
+    if fmt == "json":
         print(json.dumps(report.as_metrics()))
     else:
-        for line in format_rows(LandingReport.ROW_COLUMNS, report.rows(), args.format):
-            print(line)
-        if args.format == "table":
-            print(f"{report.commits} commit(s) in {report.seconds:.1f}s, stopped by {report.stopped_by}; "
-                  f"landing.events version {report.events_version}", file=sys.stderr)
+        output.emit(LandingReport.ROW_COLUMNS, report.rows(), fmt)
+        # on stderr, so the table / tsv / csv on stdout stay data
+        print(f"{report.commits} commit(s) in {report.seconds:.1f}s, stopped by {report.stopped_by}; "
+              f"landing.events version {report.events_version}", file=sys.stderr)
     report.raise_for_errors()
     return 0

@@ -20,8 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from spark_jobs.graph import queries
 
+    queries.check_lineage_args(args.depth, args.rel)
+
     def upstream(spark, settings, uri):
         return queries.lineage(spark, settings, uri, depth=args.depth, rel=args.rel)
 
-    queries.answer(args.uri, upstream, fmt=args.format, limit=args.limit)
+    queries.answer(args.uri, upstream, fmt=args.format, limit=args.limit, engine=args.engine,
+                   lookup=lambda graph, uri: graph.lineage(uri, depth=args.depth, rel=args.rel))
     return 0

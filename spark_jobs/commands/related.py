@@ -17,5 +17,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from spark_jobs.graph import queries
 
-    queries.answer(args.uri, queries.related, fmt=args.format, limit=args.limit)
+    queries.answer(args.uri, queries.related, fmt=args.format, limit=args.limit, engine=args.engine,
+                   lookup=lambda graph, uri: graph.related(uri))
     return 0

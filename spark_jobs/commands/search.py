@@ -8,6 +8,8 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from spark_jobs import output
+
     p = sub.add_parser("search", help="search the published snapshot (exact > prefix > fuzzy name, then other fields)")
     p.add_argument("text", help="what to look for (may be empty with filters)")
     p.add_argument("--type", dest="entity_type", help="entity type filter, e.g. Model")
@@ -16,13 +18,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
     p.add_argument("--owners", action="store_true", help="search people and teams instead of assets")
     p.add_argument("--backend", choices=("auto", "embedded", "elasticsearch"), default="auto")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    output.add_format_option(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    import json
-
     from spark_jobs.config import Settings
     from spark_jobs.errors import MlgError, UsageError
     from spark_jobs.model import EntityType
@@ -41,24 +41,18 @@ def handle(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     settings = Settings.load()
+    if args.backend == "elasticsearch" and not settings.es_url:
+        raise UsageError("--backend elasticsearch needs a URL: set MLG_ES_URL (e.g. http://127.0.0.1:9200)")
     try:
         hits = search(settings, query, kind="owners" if args.owners else "entities", backend=args.backend)
     except FileNotFoundError as exc:
         raise MlgError(str(exc)) from None
-    if args.format == "json":
-        print(json.dumps([{"type": h.entity_type, "name": h.name, "uri": h.id, "owners": list(h.owners),
-                           "why": list(h.why), "score": round(h.score, 3)} for h in hits], indent=2))
-        return 0
-    if not hits:
+    from spark_jobs import output
+
+    fmt = output.resolve(args.format)
+    if not hits and fmt == "table":
         print("no matches")
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(show_lines=False)
-    for col in ("type", "name", "uri", "owners", "why"):
-        table.add_column(col, overflow="fold")
-    for h in hits:
-        table.add_row(h.entity_type, h.name, h.id, ", ".join(h.owners) or "-", ", ".join(h.why) or "filter")
-    Console().print(table)
+    rows = [(h.entity_type, h.name, h.id, list(h.owners), list(h.why) or ["filter"], round(h.score, 3)) for h in hits]
+    output.emit(["type", "name", "uri", "owners", "why", "score"], rows, fmt)
     return 0

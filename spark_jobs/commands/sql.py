@@ -10,6 +10,8 @@ from spark_jobs.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from spark_jobs import output
+
     p = sub.add_parser("sql", help="run Spark SQL over the lakehouse tables",
                        description="Every table is registered under its documented name (graph.entities, …) "
                                    "and the analyst views under sql/views/ are created. Parameters are bound "
@@ -17,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("query", nargs="?", help="SQL text (or use -f)")
     p.add_argument("-f", "--file", type=Path, help="read the SQL from a file")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="bind :NAME")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    output.add_format_option(p)
     p.add_argument("--limit", type=int, default=1000, help="most rows to print (default 1000)")
     p.set_defaults(handler=handle)
 
@@ -25,7 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from spark_jobs.config import Settings
     from spark_jobs.session import spark_session
-    from spark_jobs.sqlrun import format_rows, parse_params, run_sql
+    from spark_jobs import output
+    from spark_jobs.sqlrun import check_params, parse_params, run_sql
 
     if bool(args.query) == bool(args.file):
         raise UsageError("give a query or -f FILE (exactly one)")
@@ -33,15 +36,17 @@ def handle(args: argparse.Namespace) -> int:
         raise UsageError(f"no such SQL file: {args.file}")
     text = args.file.read_text() if args.file else args.query
     params = parse_params(args.param)
+    check_params(text, params)  # a missing or stray --param is said before the engine starts
+    if args.limit < 1:
+        raise UsageError(f"--limit must be at least 1, got {args.limit}")
     settings = Settings.load()
     with spark_session(settings) as spark:
         df = run_sql(spark, settings, text, params)
         if df is None:
             return 0
-        rows = df.limit(args.limit).collect()
+        rows = [tuple(r) for r in df.limit(args.limit + 1).collect()]
         columns = df.columns
-    for line in format_rows(columns, [tuple(r) for r in rows], args.format):
-        print(line)
-    if len(rows) == args.limit:
+    output.emit(columns, rows[:args.limit], args.format)
+    if len(rows) > args.limit:
         print(f"(stopped at --limit {args.limit})", file=sys.stderr)
     return 0

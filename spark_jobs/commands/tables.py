@@ -6,12 +6,17 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from spark_jobs import output
+    from spark_jobs.graph.queries import add_engine_option
+
     p = sub.add_parser("tables", help="list the lakehouse tables with version and row count")
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    output.add_format_option(p)
+    add_engine_option(p)
     p.set_defaults(handler=handle)
 
 
 def table_summary(spark, settings) -> list[tuple]:
+    """The engine's answer: versions from the Delta log, counts by reading each table."""
     from spark_jobs import tables
 
     rows = []
@@ -23,13 +28,17 @@ def table_summary(spark, settings) -> list[tuple]:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from spark_jobs import output
     from spark_jobs.config import Settings
-    from spark_jobs.session import spark_session
-    from spark_jobs.sqlrun import format_rows
+    from spark_jobs.graph.lookup import TABLES_COLUMNS, GraphLookup
 
     settings = Settings.load()
-    with spark_session(settings) as spark:
-        rows = table_summary(spark, settings)
-    for line in format_rows(["table", "version", "rows", "description"], rows, args.format):
-        print(line)
+    if args.engine == "delta":
+        _, rows = GraphLookup(settings).table_summary()
+    else:
+        from spark_jobs.session import spark_session
+
+        with spark_session(settings) as spark:
+            rows = table_summary(spark, settings)
+    output.emit(TABLES_COLUMNS, rows, args.format)
     return 0

@@ -74,17 +74,9 @@ def _require_impact(settings: Settings) -> None:
 def lineage(spark: SparkSession, settings: Settings, uri: str, *, depth: int | None = None,
             rel: str | None = None) -> DataFrame:
     """Everything `uri` transitively depends on (upstream), nearest first."""
-    from spark_jobs.model import relationship
-
+    check_lineage_args(depth, rel)
     require_entity(spark, settings, uri)
     _require_impact(settings)
-    if depth is not None and depth < 1:
-        raise UsageError("--depth must be at least 1")
-    if rel is not None:
-        try:
-            relationship(rel)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
     return run_query(spark, settings, "lineage", uri=uri, max_depth=depth or ALL_DEPTHS, rel=rel or "")
 
 
@@ -185,32 +177,75 @@ def shortest_path(spark: SparkSession, settings: Settings, src: str, dst: str, *
         return list(reversed(walk))
 
 
-def print_rows(df: DataFrame, *, fmt: str = "table", limit: int = 1000) -> list[tuple]:
-    """Print a query result the way `mlg sql` does; return the printed rows."""
+ENGINES = ("delta", "spark")
+
+
+def check_lineage_args(depth: int | None, rel: str | None) -> None:
+    """`--depth` and `--rel` checked before anything heavy starts (relations are upper case)."""
+    from spark_jobs.model import relationship
+
+    if depth is not None and depth < 1:
+        raise UsageError(f"--depth must be at least 1, got {depth}")
+    if rel is not None:
+        try:
+            relationship(rel)
+        except ValueError as exc:
+            hint = f" (relations are upper case: --rel {rel.upper()})" if rel.upper() != rel else ""
+            raise UsageError(f"{exc}{hint}") from None
+
+
+def check_limit(limit: int) -> None:
+    if limit < 1:
+        raise UsageError(f"--limit must be at least 1, got {limit}")
+
+
+def print_rows(columns: list[str], rows: list[tuple], *, fmt: str | None = None, limit: int = 1000) -> list[tuple]:
+    """Print a result through the one output formatter; return the printed rows."""
     import sys
 
-    from spark_jobs.sqlrun import format_rows
+    from spark_jobs import output
 
-    rows = [tuple(r) for r in df.limit(limit).collect()]
-    for line in format_rows(df.columns, rows, fmt):  # type: ignore[arg-type]
-        print(line)
-    if len(rows) == limit:
+    shown = [tuple(r) for r in rows[:limit]]
+    output.emit(columns, shown, fmt)
+    if len(rows) > limit:
         print(f"(stopped at --limit {limit})", file=sys.stderr)
-    return rows
+    return shown
 
 
-def answer(uri: str, query: Callable[[SparkSession, Settings, str], DataFrame], *, fmt: str = "table",
-           limit: int = 1000) -> tuple[list[str], list[tuple]]:
-    """Run one entity query for the CLI and print it; returns its columns and the printed rows."""
+def answer(uri: str, query: Callable[[SparkSession, Settings, str], DataFrame], *, fmt: str | None = None,
+           limit: int = 1000, engine: str = "delta",
+           lookup: Callable[[Any, str], tuple[list[str], list[tuple]]] | None = None,
+           ) -> tuple[list[str], list[tuple]]:
+    """Answer one entity question for the CLI and print it; returns its columns and the printed rows.
+
+    `engine="delta"` (the default) reads the Delta tables directly (`lookup.GraphLookup`, no Spark
+    client); `engine="spark"` runs the analyst query on the engine. Both give the same rows."""
+    check_uri(uri)
+    check_limit(limit)
+    settings = Settings.load()
+    if engine == "delta" and lookup is not None:
+        from spark_jobs.graph.lookup import GraphLookup
+
+        columns, rows = lookup(GraphLookup(settings), uri)
+        return columns, print_rows(columns, rows, fmt=fmt, limit=limit)
     from spark_jobs.session import spark_session
 
-    check_uri(uri)
-    settings = Settings.load()
     with spark_session(settings) as spark:
         df = query(spark, settings, uri)
-        return df.columns, print_rows(df, fmt=fmt, limit=limit)
+        columns = df.columns
+        rows = [tuple(r) for r in df.limit(limit + 1).collect()]
+    return columns, print_rows(columns, rows, fmt=fmt, limit=limit)
 
 
 def add_output_options(parser: Any) -> None:
-    parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    from spark_jobs import output
+
+    output.add_format_option(parser)
     parser.add_argument("--limit", type=int, default=1000, help="most rows to print (default 1000)")
+    add_engine_option(parser)
+
+
+def add_engine_option(parser: Any) -> None:
+    parser.add_argument("--engine", choices=ENGINES, default="delta",
+                        help="delta (default): read the Delta tables directly, no Spark client; "
+                             "spark: run the analyst query on the engine (same answer, slower start)")

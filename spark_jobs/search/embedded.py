@@ -1,5 +1,6 @@
 """Embedded search: one tantivy index per snapshot and index kind, under
-`<state_dir>/search/snapshots/<snapshot_id>/<kind>/`, and a `CURRENT` pointer file that names the
+`<state_dir>/lakehouses/<lakehouse key>/search/snapshots/<snapshot_id>/<kind>/` (keyed by the
+lakehouse it was built from, so another lakehouse never sees or replaces it), and a `CURRENT` pointer file that names the
 live snapshot. A snapshot is written into a temporary directory, renamed into place, and only
 then is `CURRENT` replaced (write a temp file, `os.replace`): a reader sees the old snapshot or
 the new one, never a half-written index.
@@ -33,7 +34,7 @@ POINTER = "CURRENT"
 
 
 def search_root(settings: Settings) -> Path:
-    return Path(settings.state_dir) / "search"
+    return settings.lakehouse_state_path / "search"
 
 
 def _schema():

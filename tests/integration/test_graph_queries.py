@@ -61,12 +61,12 @@ def test_impact_lists_owners_and_teams_to_notify(built, capsys):
     assert rows[X.INSTANCE]["owners"] == [X.ALICE] and rows[X.INSTANCE]["teams"] == [X.TEAM]  # via MEMBER_OF
     assert rows[X.FEATURE]["teams"] == [X.TEAM]  # a team owner is notified directly
     assert rows[X.CLICKS]["teams"] == [DATA_TEAM]
-    assert main(["impact", RAW_LOGS]) == 0
+    assert main(["impact", RAW_LOGS, "--format", "table"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == f"teams to notify: {DATA_TEAM}, {X.TEAM}"
 
 
 def test_explain_prints_a_shortest_path_with_relations(built, capsys):
-    assert main(["explain", RAW_LOGS, X.TEST]) == 0
+    assert main(["explain", RAW_LOGS, X.TEST, "--format", "table"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         RAW_LOGS,
         f"  <-[READS]- {UPSTREAM_PIPELINE}",
@@ -78,7 +78,7 @@ def test_explain_prints_a_shortest_path_with_relations(built, capsys):
     assert main(["explain", X.INSTANCE, X.TEAM]) == 1  # ownership is not walked by default
     assert "no path" in capsys.readouterr().err
     assert main(["explain", X.INSTANCE, X.TEAM, "--all-relations", "--format", "json"]) == 0
-    hops = json.loads(capsys.readouterr().out)
+    hops = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(h["rel"], h["walked"]) for h in hops] == [("OWNED_BY", "forward"), ("MEMBER_OF", "forward")]
 
 

@@ -25,7 +25,7 @@ def test_land_prints_per_source_metrics(mlg_env, capsys):
     mlg_env.send("orchestrator", event_bodies("orchestrator", 7) + ["garbage"])
     mlg_env.send("identity", event_bodies("identity", 3))
 
-    assert main(["land", "--budget", "20"]) == 0
+    assert main(["land", "--budget", "20", "--format", "table"]) == 0
     out = capsys.readouterr()
     lines = out.out.splitlines()
     header = [c.strip() for c in lines[0].split("|")]

@@ -105,14 +105,14 @@ def test_mlg_search_prints_type_name_uri_owners_and_why(spark, settings, monkeyp
     monkeypatch.setenv("MLG_STATE_DIR", settings.state_dir)
     monkeypatch.delenv("MLG_ES_URL", raising=False)
     assert main(["search", "rankng-v5", "--format", "json"]) == 0
-    hits = json.loads(capsys.readouterr().out)
+    hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # JSON lines, as every command
     assert hits[0] == {"type": "Model", "name": "ranking-v5", "uri": MODEL, "owners": ["Alice Liddell"],
                        "why": ["fuzzy"], "score": hits[0]["score"]}
     assert main(["search", "ranking", "--type", "model", "--tag", "team::ranking", "--owner", "alice"]) == 0
     out = capsys.readouterr().out
     assert "ranking-v5" in out and "Alice Liddell" in out and "prefix" in out
     assert main(["search", "liddell", "--owners", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)[0]["uri"] == ALICE
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["uri"] == ALICE
     assert main(["search", "x", "--tag", "nocolon"]) == 2
     assert main(["search", "x", "--type", "Spaceship"]) == 2
     assert "key::value" in capsys.readouterr().err

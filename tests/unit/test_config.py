@@ -3,10 +3,33 @@ import pytest
 from spark_jobs.config import ConfigError, Settings
 
 
-def test_defaults_without_environment():
+def test_defaults_without_environment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     s = Settings.load(env={}, config_file="/nonexistent.toml")
-    assert s.lakehouse == "./lakehouse" and s.spark_remote is None and s.es_url is None
+    assert s.lakehouse == str(tmp_path / "lakehouse") and s.spark_remote is None and s.es_url is None
     assert s.queue("registry") == "mlg-registry"
+
+
+def test_every_local_path_is_absolute_once_loaded(tmp_path, monkeypatch):
+    """Great Expectations' Data Docs (and any task that changes directory) need absolute paths."""
+    monkeypatch.chdir(tmp_path)
+    s = Settings.load(env={"MLG_LAKEHOUSE": "lh", "MLG_STATE_DIR": "st", "MLG_REPORTS_DIR": "rep"},
+                      config_file="/nonexistent.toml")
+    assert (s.lakehouse, s.state_dir, s.reports_dir) == (
+        str(tmp_path / "lh"), str(tmp_path / "st"), str(tmp_path / "rep"))
+    assert Settings.load(env={}, lakehouse="s3://b/lh").lakehouse == "s3://b/lh"
+
+
+def test_lakehouse_owned_state_follows_the_lakehouse(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    default = Settings.load(env={}, config_file="/nonexistent.toml")
+    assert default.reports_dir == str(tmp_path / "reports")  # the README's ./reports beside ./lakehouse
+    a = Settings.load(env={"MLG_LAKEHOUSE": str(tmp_path / "a")}, config_file="/nonexistent.toml")
+    b = Settings.load(env={"MLG_LAKEHOUSE": str(tmp_path / "b")}, config_file="/nonexistent.toml")
+    assert len({default.reports_dir, a.reports_dir, b.reports_dir}) == 3
+    assert len({default.lakehouse_state_path, a.lakehouse_state_path, b.lakehouse_state_path}) == 3
+    assert a.lakehouse_state_path == Settings.load(env={}, lakehouse=str(tmp_path / "a")).lakehouse_state_path
+    assert Settings.load(env={"MLG_LAKEHOUSE": "a", "MLG_REPORTS_DIR": "r"}).reports_dir == str(tmp_path / "r")
 
 
 def test_environment_is_read_and_explicit_arguments_win(tmp_path):
