@@ -13,7 +13,7 @@ export RUST_LOG ?= warn
 
 JARS_STAMPS := $(patsubst infra/jvm/%/pom.xml,.jars/%/.fetched,$(wildcard infra/jvm/*/pom.xml))
 
-.PHONY: setup jars run test test-unit bench up down clean lock test-dags test-e2e airflow-standalone maintain
+.PHONY: setup jars run test test-unit bench up down clean lock test-dags test-e2e airflow-standalone maintain chaos
 
 setup: $(STAMP) jars
 
@@ -36,6 +36,11 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# every chaos scenario (kill points in each stage, faults, corrupt inputs): see RELIABILITY.md;
+# `make test` runs only the ones marked chaos_core
+chaos: setup
+	MLG_CHAOS=all $(BIN)/python -m pytest tests/chaos -p no:randomly $(PYTEST_ARGS)
 
 test-unit: setup
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

@@ -3,7 +3,11 @@
 
 Runs when `mlg_land` lands new events (asset `x-mlg://landing/events`) and at least hourly,
 so progressive enrichment and failed-hydration retries go on without new events.
-One run at a time (`max_active_runs=1`): each stage reads what the previous committed.
+One run at a time (`max_active_runs=1`): each stage reads what the previous committed. The run
+holds the build lease from its first task to `report` (`spark_jobs.lease`): a CLI build, bench
+or maintenance beside it is refused, and a hydrate task started while one of those runs is
+refused and retried. A failed run releases the lease (failure callback); a killed one's lease
+expires after MLG_LEASE_DAG_GAP_S (default 20 min).
 
 ```
 hydrate -> merge -> enrich -> infer -> closure -> quality -> quality_gate -> publish -> report
@@ -46,6 +50,12 @@ DEFAULT_ARGS = {
 }
 
 
+def _release_lease(context) -> None:
+    from spark_jobs.orchestration.tasks import release_build_lease
+
+    release_build_lease(context)
+
+
 def _stage(name: str, run_id: str | None, params: dict | None) -> dict:
     from spark_jobs.orchestration.tasks import build_run_id, build_stage
 
@@ -62,6 +72,7 @@ def _stage(name: str, run_id: str | None, params: dict | None) -> dict:
     dagrun_timeout=timedelta(hours=3),
     default_args=DEFAULT_ARGS,
     tags=["mlg", "build"],
+    on_failure_callback=_release_lease,
     doc_md=__doc__,
     params={
         "options": Param({}, type="object",

@@ -19,6 +19,9 @@ expire_search_snapshots
 | vacuum_tables | delete files older than `retention_hours` that no version references | 1 |
 | checkpoint_tables | checkpoint each table's log, drop expired log files | 1 |
 | expire_search_snapshots | keep the newest `keep_snapshots` search snapshots | 3, exponential back-off (I/O) |
+
+Every task but expire_search_snapshots holds the build lease while it runs (`spark_jobs.lease`):
+a step waits for a running build (it is refused and retried), and no build starts under a step.
 """
 
 from __future__ import annotations
@@ -38,10 +41,10 @@ DEFAULT_ARGS = {
 }
 
 
-def _maintain(step: str, params: dict, **extra) -> dict:
+def _maintain(step: str, params: dict, run_id: str | None, **extra) -> dict:
     from spark_jobs.orchestration.tasks import maintain
 
-    return maintain(step, retention_hours=int(params["retention_hours"]), **extra)
+    return maintain(step, run_id=run_id, retention_hours=int(params["retention_hours"]), **extra)
 
 
 @dag(
@@ -70,20 +73,20 @@ def mlg_maintenance():
         return run_reconcile(run_id=build_run_id(run_id))
 
     @task(retries=2, execution_timeout=timedelta(minutes=60))
-    def compact_landing(params=None) -> dict:
-        return _maintain("compact_landing", params, include_open_partition=bool(params["include_open_partition"]))
+    def compact_landing(params=None, run_id=None) -> dict:
+        return _maintain("compact_landing", params, run_id, include_open_partition=bool(params["include_open_partition"]))
 
     @task(retries=2, execution_timeout=timedelta(minutes=60))
-    def optimize_tables(params=None) -> dict:
-        return _maintain("optimize", params)
+    def optimize_tables(params=None, run_id=None) -> dict:
+        return _maintain("optimize", params, run_id)
 
     @task(retries=1, execution_timeout=timedelta(minutes=60))
-    def vacuum_tables(params=None) -> dict:
-        return _maintain("vacuum", params)
+    def vacuum_tables(params=None, run_id=None) -> dict:
+        return _maintain("vacuum", params, run_id)
 
     @task(retries=1, execution_timeout=timedelta(minutes=30))
-    def checkpoint_tables(params=None) -> dict:
-        return _maintain("checkpoint", params)
+    def checkpoint_tables(params=None, run_id=None) -> dict:
+        return _maintain("checkpoint", params, run_id)
 
     @task(execution_timeout=timedelta(minutes=30), **IO_RETRIES)
     def expire_search_snapshots(params=None) -> dict:

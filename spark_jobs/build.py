@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from spark_jobs import stages, tables
+from spark_jobs import killpoint, stages, tables
 from spark_jobs.config import Settings
 from spark_jobs.stages import BUILD_STAGES, RunContext, StageNotBuilt, StageResult
 
@@ -37,15 +37,26 @@ def run_build(
     only: Sequence[str] | None = None,
     ctx: RunContext | None = None,
     progress: Progress | None = None,
+    command: str | None = None,
 ) -> BuildReport:
-    """Run every build stage that exists (or `only` those), in the documented order."""
-    from spark_jobs.session import spark_session
+    """Run every build stage that exists (or `only` those), in the documented order, holding
+    the build lease (refused at once with `LeaseHeld` while another build holds it)."""
+    from spark_jobs import lease as build_lease
 
     ctx = ctx or RunContext.new()
+    with build_lease.hold(settings, ctx.run_id, command=command) as lease:
+        return _run_stages(settings, only=only, ctx=ctx, progress=progress, lease=lease)
+
+
+def _run_stages(settings: Settings, *, only: Sequence[str] | None, ctx: RunContext,
+                progress: Progress | None, lease) -> BuildReport:
+    from spark_jobs.session import spark_session
+
     report = BuildReport(ctx.run_id)
     names = [s for s in BUILD_STAGES if only is None or s in only]
     with spark_session(settings) as spark:
         tables.register(spark, settings)
+        record_takeover(spark, settings, lease)
         for name in names:
             if name == "publish" and not report.gate_passed:
                 report.skipped[name] = "quality gate failed"
@@ -62,16 +73,29 @@ def run_build(
             if progress:
                 progress(name, "running", None)
             started = datetime.now(timezone.utc)
+            killpoint.reached(f"{name}:before")
+            lease.check()  # a build frozen past its lease's expiry stops here, before writing again
             try:
                 result = stages.run_stage(name, spark, settings, ctx)
             except Exception as exc:
                 record_run(spark, settings, ctx.run_id, name, "failed", started, {"error": str(exc)[:2000]})
                 raise
+            killpoint.reached(f"{name}:after")
             record_run(spark, settings, ctx.run_id, name, result.status, started, result.metrics)
             report.results.append(result)
             if progress:
                 progress(name, "done", result)
     return report
+
+
+def record_takeover(spark, settings: Settings, lease) -> None:
+    """An `ops.runs` row (stage `lease`, status `abandoned`) for the run whose lease was taken over."""
+    from spark_jobs.lease import takeover_record
+
+    metrics = takeover_record(lease)
+    if metrics is not None:
+        now = datetime.now(timezone.utc)
+        record_run(spark, settings, lease.abandoned_run, "lease", "abandoned", now, metrics)
 
 
 def record_run(spark, settings: Settings, run_id: str, stage: str, status: str,

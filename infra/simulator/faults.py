@@ -1,10 +1,11 @@
-"""Per-source HTTP faults: rate limit (token bucket -> 429 + Retry-After), 5xx, latency, hangs.
+"""Per-source HTTP faults: rate limit (token bucket -> 429 + Retry-After), 5xx, latency, hangs,
+connection resets (the socket closed with a TCP RST and no response).
 
 Configured as JSON, at start (`--faults-json`) or at run time (`POST /_admin/faults`):
 
     {"registry": {"rate_limit_rps": 50, "rate_limit_burst": 10, "error_rate": 0.05,
                   "error_statuses": [500, 503], "latency_ms": 20, "latency_jitter_ms": 10,
-                  "hang_rate": 0.01, "hang_s": 30},
+                  "hang_rate": 0.01, "hang_s": 30, "reset_rate": 0.02},
      "*": {...}}          # "*" configures every source; named sources then override it
 
 Every random decision comes from a generator seeded with (seed, source, generation), so a
@@ -25,7 +26,7 @@ from typing import Any, Literal
 
 from spark_jobs.model import PLATFORMS
 
-FaultKind = Literal["rate_limited", "error", "hang", "latency"]
+FaultKind = Literal["rate_limited", "error", "hang", "latency", "reset"]
 TRANSIENT_STATUSES = (500, 502, 503, 504)
 
 
@@ -41,6 +42,7 @@ class FaultSpec:
     latency_jitter_ms: float = 0.0
     hang_rate: float = 0.0
     hang_s: float = 30.0
+    reset_rate: float = 0.0
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, where: str) -> FaultSpec:
@@ -55,7 +57,7 @@ class FaultSpec:
         if "error_statuses" in values:
             values["error_statuses"] = tuple(int(s) for s in values["error_statuses"])
         spec = cls(**values)
-        for rate in ("error_rate", "hang_rate"):
+        for rate in ("error_rate", "hang_rate", "reset_rate"):
             if not 0.0 <= getattr(spec, rate) <= 1.0:
                 raise ValueError(f"{rate} for {where} must be within [0, 1]")
         if spec.rate_limit_rps is not None and spec.rate_limit_rps <= 0:
@@ -77,6 +79,7 @@ class Decision:
     status: int | None = None
     retry_after_s: int | None = None
     delay_s: float = 0.0
+    reset: bool = False
     faults: list[FaultKind] = field(default_factory=list)
 
 
@@ -104,6 +107,12 @@ class _SourceFaults:
                 self.tokens -= 1.0
             # draw every roll on every request, so one fault's rate never shifts another's stream
             hang_roll, error_roll, status_roll, jitter_roll = (self.rng.random() for _ in range(4))
+            # drawn only when configured, so adding resets never shifts the other faults' streams
+            reset_roll = self.rng.random() if spec.reset_rate else 1.0
+        if spec.reset_rate and reset_roll < spec.reset_rate:
+            decision.reset = True
+            decision.faults.append("reset")
+            return decision
         if spec.hang_rate and hang_roll < spec.hang_rate:
             decision.delay_s = spec.hang_s
             decision.faults.append("hang")

@@ -91,6 +91,10 @@ def decode_token(token: str) -> int:
         raise HttpError(400, f"invalid page_token {token!r}") from None
 
 
+class ConnectionReset(Exception):
+    """The `reset` fault: answer nothing, reset the connection."""
+
+
 class SimulatorHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mlg-simulator/1"
@@ -140,12 +144,26 @@ class SimulatorHandler(BaseHTTPRequestHandler):
                 raise HttpError(404, f"no such path {raw_path!r}")
         except HttpError as exc:
             self._json(exc.status, exc.body, headers=getattr(exc, "headers", None))
+        except ConnectionReset:
+            self._reset()
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception as exc:  # noqa: BLE001 - a simulator bug must still answer, and be visible
             self._json(500, {"error": f"simulator error: {type(exc).__name__}: {exc}", "simulated": False})
         entry["status"] = getattr(self, "_status", None)
         self.state.log_request(entry)
+
+    def _reset(self) -> None:
+        """Close the connection with a TCP RST and no response (SO_LINGER 0), as a dying peer does."""
+        import socket
+        import struct
+
+        self._status = 0
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
 
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -208,6 +226,8 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             error = HttpError(429, "rate limited (simulated)", simulated=True)
             error.headers = {"Retry-After": str(decision.retry_after_s)}  # type: ignore[attr-defined]
             raise error
+        if decision.reset:
+            raise ConnectionReset()
         if decision.delay_s:
             time.sleep(decision.delay_s)
         if decision.status is not None:

@@ -133,12 +133,12 @@ def stage_rows(stage: str, metrics: dict[str, Any]) -> tuple[int | None, int | N
 
 
 def _build(run: BenchRun, settings: Settings, phase: str, ctx: RunContext, log: Log) -> None:
-    from spark_jobs import tables
+    from spark_jobs import lease, tables
     from spark_jobs.build import record_run
     from spark_jobs.session import spark_session
 
     log(f"{phase} build")
-    with spark_session(settings) as spark:
+    with lease.hold(settings, ctx.run_id, command=f"mlg bench ({phase} build)"), spark_session(settings) as spark:
         tables.register(spark, settings)
         for stage in BUILD_STAGES:
             started = _now()

@@ -4,6 +4,7 @@ without Airflow and without the reconcile / search-expiry steps)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 STEPS = ("compact_landing", "optimize", "vacuum", "checkpoint")
 
@@ -20,8 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from spark_jobs import maintenance
+    from spark_jobs import lease, maintenance
     from spark_jobs.config import Settings
+    from spark_jobs.stages import RunContext
     from spark_jobs.errors import UsageError
 
     if args.retention_hours < maintenance.DEFAULT_RETENTION_HOURS and not args.force:
@@ -34,9 +36,13 @@ def handle(args: argparse.Namespace) -> int:
                                              include_open_partition=args.include_today, dry_run=args.dry_run)
     functions = {"compact_landing": maintenance.compact_landing, "optimize": maintenance.optimize,
                  "vacuum": maintenance.vacuum, "checkpoint": maintenance.checkpoint}
-    for step in args.step or STEPS:
-        per_table = functions[step](settings, options=options)
-        print(f"{step}: {maintenance.summarize(per_table)}")
-        for name, metrics in per_table.items():
-            print(f"  {name:<30} {', '.join(f'{k}={v}' for k, v in metrics.items())}")
+    # maintenance never runs beside a build (a dry run changes nothing and needs no lease)
+    held = contextlib.nullcontext() if args.dry_run else \
+        lease.hold(settings, "maintain-" + RunContext.new().run_id, command="mlg maintain")
+    with held:
+        for step in args.step or STEPS:
+            per_table = functions[step](settings, options=options)
+            print(f"{step}: {maintenance.summarize(per_table)}")
+            for name, metrics in per_table.items():
+                print(f"  {name:<30} {', '.join(f'{k}={v}' for k, v in metrics.items())}")
     return 0

@@ -23,8 +23,8 @@ def run_listing(args: argparse.Namespace, what: str) -> int:
     import time
     from datetime import datetime, timezone
 
-    from spark_jobs import tables
-    from spark_jobs.build import record_run
+    from spark_jobs import lease, tables
+    from spark_jobs.build import record_run, record_takeover
     from spark_jobs.config import Settings
     from spark_jobs.errors import MlgError
     from spark_jobs.hydration import reconcile as rec
@@ -35,8 +35,9 @@ def run_listing(args: argparse.Namespace, what: str) -> int:
     settings = Settings.load()
     ctx = RunContext.new(args.run_id, **options)
     started, t0 = datetime.now(timezone.utc), time.perf_counter()
-    with spark_session(settings) as spark:
+    with lease.hold(settings, ctx.run_id, command=f"mlg {what}") as held, spark_session(settings) as spark:
         tables.register(spark, settings)
+        record_takeover(spark, settings, held)
         metrics = getattr(rec, what)(spark, settings, ctx)
         record_run(spark, settings, ctx.run_id, what, metrics.get("status", "success"), started, metrics)
     listed = sum(metrics["listed"].values())

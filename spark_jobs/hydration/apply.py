@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from spark_jobs import merge, tables
+from spark_jobs import killpoint, merge, tables
 from spark_jobs.config import Settings
 from spark_jobs.hydration.staging import STAGING_EDGES, STAGING_ENTITIES, STAGING_OUTCOMES
 from spark_jobs.model import EntityType
@@ -123,6 +123,9 @@ def merge_batch(spark: SparkSession, settings: Settings, batch: str, *, run_id: 
     entities = merge.upsert(spark, settings, "graph.entities", staged_entities, hash_columns=ENTITY_HASH,
                             preserve_on_update=("first_seen_at",), history_table="graph.entity_history",
                             valid_from=now, run_id=run_id)
+    suffix = batch.rsplit(":", 1)[-1]  # the batch's stage names the kill points (hydrate's is merged by merge)
+    stage = "merge" if suffix == "hydrate" else suffix
+    killpoint.reached(f"{stage}:after_entities")
 
     # edges: what the batch's entities declare now, and what they declared before and no longer do
     edge_cols = tables.table("graph.edges").column_names
@@ -139,6 +142,7 @@ def merge_batch(spark: SparkSession, settings: Settings, batch: str, *, run_id: 
                .withColumn("active", F.lit(False)).withColumn("run_id", F.lit(run_id)))
     staged_edges = new.select(*edge_cols).unionByName(dropped.select(*edge_cols))
     edges = _merge_edges(spark, settings, staged_edges, cur_edges)
+    killpoint.reached(f"{stage}:after_edges")
 
     failures = _merge_failures(spark, settings, out_s, run_id=run_id, now=now,
                                backoff_s=failure_backoff_s)

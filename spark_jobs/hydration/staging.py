@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from spark_jobs import tables
+from spark_jobs import killpoint, tables
 from spark_jobs.config import Settings
 from spark_jobs.model import EntityType, resource_id
 
@@ -104,6 +104,7 @@ class StagingWriter:
         self._started.add(name)
         self.counts[name] += len(rows)
         self._rows[name] = []
+        killpoint.reached(f"{self.batch.rsplit(':', 1)[-1]}:after_staging_write")
 
     def close(self) -> dict[str, int]:
         for name in STAGING:

@@ -3,6 +3,10 @@
 Each function loads settings (Airflow connections / variables first, `MLG_*` after), opens
 its own Spark session when it needs one and closes it before returning, and returns a small
 JSON-safe metrics dict (it becomes the task's XCom). State between tasks lives in Delta.
+Build tasks share the build lease of their DAG run (`spark_jobs.lease`, mode "dag"): each task
+re-enters it, parks it for the next task when done, and the last one (`report`) releases it, so
+no CLI build or maintenance runs between two tasks of a build; maintenance tasks hold it while
+they run.
 A stage whose module does not exist yet returns `{"status": "not_built"}` and logs so: the
 run says plainly what it did not do instead of pretending.
 """
@@ -53,10 +57,14 @@ def land(*, max_messages: int | None = None, time_budget_s: float = 240) -> dict
     return metrics
 
 
+LAST_BUILD_TASK = "report"
+
+
 def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Run one build stage in its own Spark session and record it in `ops.runs`."""
-    from spark_jobs import stages, tables
-    from spark_jobs.build import record_run
+    """Run one build stage in its own Spark session and record it in `ops.runs`, under the
+    DAG run's build lease (refused at once while a CLI build or maintenance holds it)."""
+    from spark_jobs import killpoint, lease, stages, tables
+    from spark_jobs.build import record_run, record_takeover
     from spark_jobs.session import spark_session
     from spark_jobs.stages import RunContext, StageNotBuilt
 
@@ -68,13 +76,19 @@ def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None
     settings = task_settings()
     ctx = RunContext.new(run_id, **(options or {}))
     started = datetime.now(timezone.utc)
-    with spark_session(settings, app_name=f"mlg-{name}") as spark:
+    with lease.hold(settings, run_id, command=f"airflow mlg_build.{name}", mode="dag",
+                    final=name == LAST_BUILD_TASK) as held, \
+            spark_session(settings, app_name=f"mlg-{name}") as spark:
         tables.register(spark, settings)
+        record_takeover(spark, settings, held)
+        killpoint.reached(f"{name}:before")
+        held.check()
         try:
             result = stages.run_stage(name, spark, settings, ctx)
         except Exception as exc:
             record_run(spark, settings, run_id, name, "failed", started, {"error": str(exc)[:2000]})
             raise
+        killpoint.reached(f"{name}:after")
         record_run(spark, settings, run_id, name, result.status, started, result.metrics)
     metrics = _json_safe(result.metrics)
     metrics.setdefault("stage", name)
@@ -82,6 +96,20 @@ def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None
     log.info("stage %s done in %.1fs: %s", name, result.seconds,
              {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))})
     return metrics
+
+
+def release_build_lease(context: dict[str, Any]) -> None:
+    """DAG failure callback: a failed build run gives its lease up now instead of at expiry."""
+    from spark_jobs import lease
+
+    dag_run = context.get("dag_run")
+    run_id = build_run_id(getattr(dag_run, "run_id", None) or context.get("run_id"))
+    held = lease.Lease(task_settings(), run_id, command="airflow mlg_build (failed run)", mode="dag")
+    holder = held.current()
+    if holder is not None and holder.run_id == run_id and not holder.released:
+        held.acquire()
+        held.release()
+        log.info("released the build lease of failed run %s", run_id)
 
 
 def gate_open(quality_metrics: dict[str, Any] | None) -> bool:
@@ -114,27 +142,34 @@ def reconcile(*, run_id: str) -> dict[str, Any]:
     from spark_jobs.session import spark_session
     from spark_jobs.stages import RunContext
 
+    from spark_jobs import lease
+    from spark_jobs.build import record_takeover
+
     settings = task_settings()
-    with spark_session(settings, app_name="mlg-reconcile") as spark:
+    with lease.hold(settings, run_id, command="airflow mlg_maintenance.reconcile", mode="dag") as held, \
+            spark_session(settings, app_name="mlg-reconcile") as spark:
         tables.register(spark, settings)
+        record_takeover(spark, settings, held)
         metrics = do_reconcile(spark, settings, RunContext.new(run_id)) or {}
     return _json_safe(metrics)
 
 
-def maintain(step: str, **options: Any) -> dict[str, Any]:
-    """One maintenance step over the lakehouse: optimize, vacuum, checkpoint or compact_landing."""
-    from spark_jobs import maintenance
+def maintain(step: str, *, run_id: str | None = None, **options: Any) -> dict[str, Any]:
+    """One maintenance step over the lakehouse: optimize, vacuum, checkpoint or compact_landing,
+    under the build lease (maintenance never runs beside a build; tasks of one run share it)."""
+    from spark_jobs import lease, maintenance
 
     steps = {"optimize": maintenance.optimize, "vacuum": maintenance.vacuum,
              "checkpoint": maintenance.checkpoint}
     opts = maintenance.MaintenanceOptions(**options)
-    settings = task_settings()
-    if step == "compact_landing":
-        per_table = maintenance.compact_landing(settings, options=opts)
-    elif step in steps:
-        per_table = steps[step](settings, options=opts)
-    else:
+    if step != "compact_landing" and step not in steps:
         raise ValueError(f"unknown maintenance step {step!r}")
+    settings = task_settings()
+    with lease.hold(settings, build_run_id(run_id), command=f"airflow mlg_maintenance.{step}", mode="dag"):
+        if step == "compact_landing":
+            per_table = maintenance.compact_landing(settings, options=opts)
+        else:
+            per_table = steps[step](settings, options=opts)
     log.info("%s: %s", step, per_table)
     return _json_safe({"step": step, **maintenance.summarize(per_table), "tables": per_table})
 

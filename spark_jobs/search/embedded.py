@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from spark_jobs import killpoint
 from spark_jobs.config import Settings
 from spark_jobs.search.ranking import (
     RULES, TIEBREAK_BOOST, TIEBREAK_FIELD, Rule, SearchQuery, fuzzy_distance, tokens,
@@ -111,6 +112,7 @@ def write_snapshot(settings: Settings, snapshot_id: str, docs: Mapping[str, Iter
                 n += 1
             writer.commit()
             writer.wait_merging_threads()
+            killpoint.reached("publish:after_index_commit")
             counts[kind] = n
         (staging / "snapshot.json").write_text(json.dumps({"snapshot_id": snapshot_id, "doc_counts": counts}))
         final = root / snapshot_id

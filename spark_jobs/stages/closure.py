@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from spark_jobs import tables
+from spark_jobs import killpoint, tables
 from spark_jobs.config import Settings
 from spark_jobs.stages import RunContext
 
@@ -30,6 +30,7 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
                                  max_depth=int(ctx.options.get("closure_max_depth", DEFAULT_MAX_DEPTH)),
                                  engine=ctx.options.get("graph_engine", "auto"))
         write_impact(result.pairs, settings, run_id=ctx.run_id)
+    killpoint.reached("closure:after_impact")
     candidates = write_deprecation_candidates(spark, settings, run_id=ctx.run_id)
     return {"engine": result.engine, "impact_pairs": result.rows, "depth": result.depth,
             "converged": result.converged, "edges_version": version,

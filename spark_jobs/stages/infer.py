@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from spark_jobs import tables
+from spark_jobs import killpoint, tables
 from spark_jobs.config import Settings
 from spark_jobs.stages import RunContext
 
@@ -46,6 +46,7 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
     target = tables.table("graph.similarity")
     similarity.similarity_rows(pairs, ctx.run_id).select(*target.column_names).write.format("delta") \
         .mode("overwrite").save(target.path(settings))
+    killpoint.reached("infer:after_similarity")
     scored = tables.read(spark, settings, "graph.similarity").where(F.col("src") < F.col("dst"))
     suggestions = similarity.similar_to_edges(scored.select("src", "dst", "score", "shared"))
 

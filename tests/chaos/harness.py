@@ -1,0 +1,275 @@
+"""The chaos harness.
+
+Every scenario gets a scratch lakehouse copied from one bootstrapped base (built once per test
+session) and a fresh in-process simulator with the base's seed, so the copy starts equal to the
+simulator's ground truth. The scenario changes the sources with event faults on (30% of events
+dropped, duplicates, SNS envelopes), lands the surviving events, and runs `mlg` as real child
+processes (SIGKILLed at a named kill point through MLG_CHAOS_KILL_AT, or by a timer) while
+readers poll every table. Then a normal rerun (and `mlg reconcile`, since events were dropped)
+must bring the graph to the ground truth row for row.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from spark_jobs import tables
+from spark_jobs.config import Settings
+from tests.integration.hydration_support import Sim, mutations, start_sim
+
+SEED = 11
+POLLED = ("graph.entities", "graph.edges", "graph.entity_history", "graph.impact", "ops.hydration_failures",
+          "ops.runs", "landing.events", "search.snapshots")
+CHILD_ENV = {
+    "MLG_SOURCE_RATE": "400", "MLG_HTTP_BACKOFF_BASE": "0.05", "MLG_HTTP_MAX_ATTEMPTS": "8",
+    "MLG_ENRICH_LIMIT": "200", "MLG_HTTP_READ_TIMEOUT": "2", "MLG_HTTP_CONNECT_TIMEOUT": "1",
+    "MLG_STAGE_CHUNK_ROWS": "150",  # several staging commits per batch: kill points between writes
+    "MLG_LEASE_TTL_S": "8", "RUST_LOG": "error", "PYTHONUNBUFFERED": "1",
+}
+
+
+@dataclass
+class Lake:
+    """One scenario's lakehouse, state dir and simulator."""
+
+    root: Path
+    sim: Sim
+    settings: Settings
+    landed_ids: list[str] = field(default_factory=list)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLG_", "AWS_"))}
+        env.update(CHILD_ENV)
+        env.update(MLG_LAKEHOUSE=self.settings.lakehouse, MLG_STATE_DIR=self.settings.state_dir,
+                   MLG_REPORTS_DIR=self.settings.reports_dir, MLG_CONFIG=str(self.root / "absent.toml"))
+        env.update({f"MLG_SOURCE_{p.upper()}_URL": url for p, url in self.sim.source_urls.items()})
+        env.update(extra)
+        return env
+
+    def close(self) -> None:
+        self.sim.close()
+
+
+def settings_at(root: Path, sim: Sim | None = None) -> Settings:
+    return Settings.load(env={}, lakehouse=str(root / "lakehouse"), state_dir=str(root / "state"),
+                         reports_dir=str(root / "reports"),
+                         source_urls=dict(sim.source_urls) if sim else None)
+
+
+def build_base(root: Path) -> Path:
+    """A lakehouse bootstrapped from the seed-`SEED` ecosystem by a real `mlg build`."""
+    sim = start_sim(seed=SEED, scale=1)
+    try:
+        lake = Lake(root, sim, settings_at(root, sim))
+        out = mlg(lake, "build", timeout=300)
+        assert out.returncode == 0, out.stderr[-3000:]
+    finally:
+        sim.close()
+    return root
+
+
+def new_lake(base: Path, root: Path) -> Lake:
+    """A copy of the base lakehouse and state, and a fresh simulator with the base's seed."""
+    for part in ("lakehouse", "state"):
+        shutil.copytree(base / part, root / part, symlinks=True)
+    sim = start_sim(seed=SEED, scale=1)
+    return Lake(root, sim, settings_at(root, sim))
+
+
+def change_sources(lake: Lake, spark, *, source_faults: dict | None = None) -> int:
+    """Mutate the sources with event faults on and land the events that survived (one commit)."""
+    from tests.integration.hydration_support import land_events
+
+    sim = lake.sim
+    sim.admin("POST", "events", {"drop_rate": 0.3, "duplicate_rate": 0.2, "sns_rate": 0.3})
+    sim.new_events()
+    for m in mutations(sim.state.eco):
+        sim.admin("POST", "mutations", m)
+    events = sim.new_events()
+    if source_faults:
+        sim.faults(source_faults)
+    land_events(spark, lake.settings, events)
+    return len(events)
+
+
+def mlg(lake: Lake, *args: str, kill_at: str | None = None, timeout: float = 240,
+        **env: str) -> subprocess.CompletedProcess:
+    """`mlg ARGS` as a child process (SIGKILLed at `kill_at` when given)."""
+    extra = dict(env)
+    if kill_at:
+        extra["MLG_CHAOS_KILL_AT"] = kill_at
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "spark_jobs.cli", *args], env=lake.env(**extra),
+                         capture_output=True, text=True, timeout=timeout, cwd=lake.root)
+    print(f"mlg {' '.join(args)}{f' (kill at {kill_at})' if kill_at else ''}: rc {out.returncode} "
+          f"in {time.perf_counter() - started:.1f}s")
+    return out
+
+
+def start_mlg(lake: Lake, *args: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "spark_jobs.cli", *args], env=lake.env(**env),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=lake.root)
+
+
+def run_id_of(output: str) -> str:
+    """The run id a `mlg build` prints first (`build <run id>`)."""
+    first = next(line for line in output.splitlines() if line.startswith("build "))
+    return first.split()[1]
+
+
+def kill_after(proc: subprocess.Popen, seconds: float) -> threading.Timer:
+    timer = threading.Timer(seconds, lambda: proc.poll() is None and os.kill(proc.pid, signal.SIGKILL))
+    timer.start()
+    return timer
+
+
+class Readers:
+    """Readers polling each table (delta-rs, as an analyst's tool would) while `mlg` runs.
+
+    Each read records (table, version, rows, distinct keys); afterwards every observation must
+    match that version read again (a reader saw a committed version, never a half-written one),
+    versions never go backwards, and no version ever holds a duplicate key.
+    """
+
+    def __init__(self, settings: Settings, names: tuple[str, ...] = POLLED, period_s: float = 0.25) -> None:
+        self.settings, self.names, self.period_s = settings, names, period_s
+        self.seen: list[tuple[str, int, int, int]] = []
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="chaos-readers")
+
+    def __enter__(self) -> Readers:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _read(self, name: str, version: int | None = None) -> tuple[int, int, int] | None:
+        import pyarrow.compute as pc
+        from deltalake import DeltaTable
+
+        path = tables.table(name).path(self.settings)
+        if not DeltaTable.is_deltatable(path):
+            return None
+        dt = DeltaTable(path) if version is None else DeltaTable(path, version=version)
+        key = list(tables.table(name).key)
+        data = dt.to_pyarrow_table(columns=key)
+        if len(key) == 1:
+            distinct = pc.count_distinct(data.column(key[0])).as_py()
+        else:
+            distinct = data.group_by(key).aggregate([]).num_rows
+        return dt.version(), data.num_rows, distinct
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name in self.names:
+                try:
+                    got = self._read(name)
+                except Exception as exc:  # noqa: BLE001 - every failed read is a finding
+                    self.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                    continue
+                if got is not None:
+                    self.seen.append((name, *got))
+            self._stop.wait(self.period_s)
+
+    def assert_consistent(self) -> int:
+        """Check every observation; returns how many reads were checked."""
+        assert self.errors == [], self.errors[:5]
+        last: dict[str, int] = {}
+        checked: dict[tuple[str, int], tuple[int, int]] = {}
+        for name, version, n, distinct in self.seen:
+            assert version >= last.get(name, -1), f"{name} went back from v{last[name]} to v{version}"
+            last[name] = version
+            if tables.table(name).key and name != "ops.runs" and name != "landing.events":
+                assert distinct == n, f"{name} v{version}: {n} rows but {distinct} distinct keys"
+            again = checked.get((name, version))
+            if again is None:
+                v, rows, keys = self._read(name, version)
+                again = checked[(name, version)] = (rows, keys)
+            assert (n, distinct) == again, f"{name} v{version} read {n} rows, the version holds {again[0]}"
+        return len(self.seen)
+
+
+def staged_batches(settings: Settings) -> set[str]:
+    from deltalake import DeltaTable
+
+    from spark_jobs.hydration.staging import STAGING
+
+    out: set[str] = set()
+    for name in STAGING:
+        path = tables.table(name).path(settings)
+        if DeltaTable.is_deltatable(path):
+            out |= set(DeltaTable(path).to_pyarrow_table(columns=["batch"]).column("batch").unique().to_pylist())
+    return out
+
+
+def runs(settings: Settings) -> list[dict]:
+    from deltalake import DeltaTable
+
+    return DeltaTable(tables.table("ops.runs").path(settings)).to_pyarrow_table(
+        columns=["run_id", "stage", "status", "metrics"]).to_pylist()
+
+
+def landing_ids(settings: Settings) -> list[str]:
+    from deltalake import DeltaTable
+
+    return DeltaTable(tables.table("landing.events").path(settings)).to_pyarrow_table(
+        columns=["message_id"]).column("message_id").to_pylist()
+
+
+def assert_search_on_complete_snapshot(settings: Settings) -> str:
+    """The embedded search pointer names a snapshot whose every index is complete and published."""
+    import json
+
+    from spark_jobs.search.embedded import current_snapshot, search_root
+
+    sid = current_snapshot(settings)
+    assert sid, "no live search snapshot"
+    meta = json.loads((search_root(settings) / "snapshots" / sid / "snapshot.json").read_text())
+    published = [r for r in _snapshot_rows(settings) if r["snapshot_id"] == sid and r["backend"] == "embedded"]
+    assert any(r["status"] == "published" for r in published), (sid, published)
+    import tantivy
+
+    for kind, count in meta["doc_counts"].items():  # each index opens and holds every document
+        index = tantivy.Index.open(str(search_root(settings) / "snapshots" / sid / kind))
+        index.reload()
+        assert index.searcher().num_docs == count, (sid, kind)
+    return sid
+
+
+def _snapshot_rows(settings: Settings) -> list[dict]:
+    from deltalake import DeltaTable
+
+    return DeltaTable(tables.table("search.snapshots").path(settings)).to_pyarrow_table(
+        columns=["snapshot_id", "backend", "status"]).to_pylist()
+
+
+def converged(lake: Lake, spark_settings: Settings | None = None) -> None:
+    """graph == ground truth row for row (a fresh Spark session on this lakehouse)."""
+    from spark_jobs.session import spark_session
+    from tests.integration.hydration_support import assert_matches_truth
+
+    settings = spark_settings or lake.settings
+    with spark_session(settings) as spark:
+        tables.register(spark, settings, ["graph.entities", "graph.edges"])
+        assert_matches_truth(spark, lake.sim)
+
+
+def with_sources(settings: Settings, sim: Sim) -> Settings:
+    return replace(settings, source_urls=dict(sim.source_urls))
+
+
+def timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - started
