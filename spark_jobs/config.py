@@ -37,6 +37,17 @@ class Settings:
     sqs_region: str = "us-east-1"
     es_url: str | None = None
     es_index_prefix: str = "mlg"
+    kafka_bootstrap: str | None = None
+    kafka_topics: Mapping[str, str] = field(default_factory=dict)
+    kafka_group: str = "mlg-landing"
+    kafka_dead_letter_topic: str = "mlg-dead-letter"
+    kafka_openlineage_topic: str = "openlineage"
+    kafka_max_receive_count: int = 5
+    """Deliveries without an offset commit before a Kafka message goes to the dead-letter topic."""
+    landing_transports: tuple[str, ...] | None = None
+    """Which landing zones `mlg land` drains; None: SQS, plus Kafka when a bootstrap is set."""
+    api_token: str | None = field(default=None, repr=False)
+    """Bearer token `mlg serve` requires for writes (MLG_API_TOKEN); unset: writes are off."""
     state_dir: str = ".mlg"
     reports_dir: str = "reports"
 
@@ -60,6 +71,8 @@ class Settings:
             raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         values.update({k: v for k, v in overrides.items() if v is not None})
         _fall_back_to_stack(values)
+        if values.get("landing_transports") is not None:
+            values["landing_transports"] = _transports(values["landing_transports"], "landing_transports")
         if values.get("spark_remote") and values.get("spark_master"):
             raise ConfigError("set only one of MLG_SPARK_REMOTE and MLG_SPARK_MASTER")
         _make_paths_absolute(values)
@@ -78,6 +91,16 @@ class Settings:
     def queue(self, platform: str) -> str:
         """Queue URL or name for a source's landing zone (defaults to `mlg-<platform>`)."""
         return self.sqs_queues.get(platform) or f"mlg-{platform}"
+
+    def kafka_topic(self, platform: str) -> str:
+        """Kafka topic of a source's landing zone (defaults to `mlg-<platform>`)."""
+        return self.kafka_topics.get(platform) or f"mlg-{platform}"
+
+    def transports(self) -> tuple[str, ...]:
+        """The landing transports to drain, in order (`landing_transports`, else derived)."""
+        if self.landing_transports:
+            return tuple(self.landing_transports)
+        return ("sqs", "kafka") if self.kafka_bootstrap else ("sqs",)
 
     @property
     def state_path(self) -> Path:
@@ -112,6 +135,11 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "es_index_prefix": "MLG_ES_INDEX_PREFIX",
         "state_dir": "MLG_STATE_DIR",
         "reports_dir": "MLG_REPORTS_DIR",
+        "kafka_bootstrap": "MLG_KAFKA_BOOTSTRAP",
+        "kafka_group": "MLG_KAFKA_GROUP",
+        "kafka_dead_letter_topic": "MLG_KAFKA_DEAD_LETTER_TOPIC",
+        "kafka_openlineage_topic": "MLG_KAFKA_OPENLINEAGE_TOPIC",
+        "api_token": "MLG_API_TOKEN",
     }
     values: dict[str, Any] = {k: _env(v, env) for k, v in simple.items() if _env(v, env)}
     urls = {p: _env(f"MLG_SOURCE_{p.upper()}_URL", env) for p in PLATFORMS}
@@ -120,7 +148,32 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         values["source_urls"] = {p: u for p, u in urls.items() if u}
     if any(queues.values()):
         values["sqs_queues"] = {p: q for p, q in queues.items() if q}
+    topics = {p: _env(f"MLG_KAFKA_TOPIC_{p.upper()}", env) for p in PLATFORMS}
+    if any(topics.values()):
+        values["kafka_topics"] = {p: t for p, t in topics.items() if t}
+    max_receive = _env("MLG_KAFKA_MAX_RECEIVE_COUNT", env)
+    if max_receive:
+        try:
+            values["kafka_max_receive_count"] = int(max_receive)
+        except ValueError:
+            raise ConfigError(f"MLG_KAFKA_MAX_RECEIVE_COUNT must be an integer, got {max_receive!r}") from None
+    transports = _env("MLG_LANDING_TRANSPORTS", env)
+    if transports:
+        values["landing_transports"] = _transports(transports, "MLG_LANDING_TRANSPORTS")
     return values
+
+
+LANDING_TRANSPORTS = ("sqs", "kafka")
+
+
+def _transports(value: Any, name: str) -> tuple[str, ...]:
+    items = [t.strip() for t in value.split(",")] if isinstance(value, str) else list(value)
+    chosen = tuple(dict.fromkeys(t for t in items if t))
+    unknown = sorted(set(chosen) - set(LANDING_TRANSPORTS))
+    if unknown or not chosen:
+        raise ConfigError(f"{name}: unknown landing transport(s) {', '.join(unknown) or '(none)'}; "
+                          f"known: {', '.join(LANDING_TRANSPORTS)}")
+    return chosen
 
 
 STACK_FILE = "stack.json"

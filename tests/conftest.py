@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.sqs"]
+pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.sqs", "tests.fixtures.kafka"]
 
 os.environ.setdefault("RUST_LOG", "warn")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")

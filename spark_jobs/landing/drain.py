@@ -1,22 +1,26 @@
-"""Drain the source queues into `landing.events` with an exactly-once effect.
+"""Drain the landing zones (SQS queues, Kafka topics: `landing.transport`) into `landing.events`
+with an exactly-once effect.
 
-A run works in commit rounds. A round receives from every source queue at once (one thread per
-queue, 10 messages per call, long polling) until it holds `commit_size` messages (default 500),
-`commit_interval_s` (default 5 s) has passed, the run's message count or time budget is used up,
-or every queue answered a poll with nothing. Then it validates the bodies, appends the new events
-to `landing.events` and the rejected bodies to `landing.quarantine` (one Delta commit per table
-per round), and only then deletes the round's messages. 500 messages / 5 s keeps the Delta log
-short (a drain of 10,000 messages is 20 versions, not 1,000) while bounding what a crash has to
-redeliver and how long messages stay invisible to other consumers.
+A run works in commit rounds. A round receives from every configured transport (SQS: one thread
+per queue, 10 messages per call, long polling; Kafka: one consumer-group member over the source
+topics) until it holds `commit_size` messages (default 500), `commit_interval_s` (default 5 s)
+has passed, the run's message count or time budget is used up, or every zone answered with
+nothing. Then it validates the bodies, appends the new events to `landing.events` and the
+rejected bodies to `landing.quarantine` (one Delta commit per table per round), and only then
+acknowledges the round's messages (SQS: delete; Kafka: commit the offsets). 500 messages / 5 s
+keeps the Delta log short (a drain of 10,000 messages is 20 versions, not 1,000) while bounding
+what a crash has to redeliver and how long messages stay invisible to other consumers.
 
 Why this is exactly-once over at-least-once delivery:
-- a crash before the commit writes nothing; the messages reappear after the visibility timeout;
-- a crash after the commit and before the delete redelivers messages whose dedup id (SNS
-  MessageId, else SQS MessageId) is already in the table: the lookup drops them, the delete
-  then removes them from the queue;
+- a crash before the commit writes nothing; the messages are handed out again (SQS after the
+  visibility timeout, Kafka from the group's last committed offset);
+- a crash after the commit and before the acknowledgement redelivers messages whose dedup id
+  (SNS MessageId, else the producer's event id, else SQS MessageId / Kafka topic/partition/offset)
+  is already in the table: the lookup drops them, the acknowledgement then removes them;
 - duplicates within one round (SNS fan-out, an in-run redelivery) keep their first copy;
-- a commit that fails leaves the round's messages in the queue; a message that keeps failing is
-  moved to the dead-letter queue by SQS after the queue's maxReceiveCount, so it never loops.
+- a commit that fails leaves the round's messages unacknowledged; a message that keeps failing is
+  moved to the dead-letter queue (by SQS after maxReceiveCount; by the Kafka transport after
+  `kafka_max_receive_count` deliveries), so it never loops.
 Two `land` runs at the same time are not supported (each could land a message the other has
 not committed yet); Airflow runs the landing task with max_active_runs=1.
 """
@@ -38,7 +42,7 @@ from spark_jobs.errors import UsageError
 from spark_jobs.landing import store
 from spark_jobs.landing.parse import ParsedEvent, Rejection, parse_message
 from spark_jobs.landing.report import LandingReport, SourceMetrics
-from spark_jobs.landing.sqs import ReceivedMessage, delete_round, queue_urls, receive_round, sqs_client
+from spark_jobs.landing.transport import OPENLINEAGE, ReceivedMessage, open_transports
 from spark_jobs.model import PLATFORMS
 
 if TYPE_CHECKING:
@@ -76,7 +80,7 @@ def land(
     writer: store.Writer = "delta-rs",
     spark: SparkSession | None = None,
 ) -> LandingReport:
-    """Drain the source queues into `landing.events` (bad bodies into `landing.quarantine`).
+    """Drain the configured landing zones into `landing.events` (bad bodies into `landing.quarantine`).
 
     Stops at `max_messages` received (None: no count limit), when `time_budget_s` has passed
     (the commit and deletes of what was received still run), when a round got nothing from any
@@ -86,7 +90,7 @@ def land(
     of every round: tests raise from it to simulate a crash at that point.
     `visibility_timeout_s` defaults to `commit_interval_s` + 60 s.
     """
-    platforms = _check_sources(sources)
+    platforms = _check_sources(sources, settings)
     if (max_messages is not None and max_messages < 1) or time_budget_s <= 0:
         raise UsageError("max_messages and the time budget must be positive")
     if commit_size < 1 or commit_interval_s <= 0:
@@ -101,19 +105,23 @@ def land(
     started = time.perf_counter()
     deadline = started + time_budget_s
     report = LandingReport({p: SourceMetrics() for p in platforms})
-    client = sqs_client(settings, pool_size=max(10, 2 * len(platforms)))
-    urls = queue_urls(client, settings, platforms)
     remaining = max_messages
     known = store.KnownIds(settings)  # dedup ids landed since the first round's bound, kept for the run
     open_tables: dict[str, Any] = {}  # DeltaTables kept loaded between rounds (delta-rs writer)
 
     with ExitStack() as stack:
+        transports = open_transports(settings, platforms, wait_time_s=wait_time_s,
+                                     visibility_timeout_s=visibility)
+        for transport in transports:
+            stack.callback(transport.close)
         session, ready = spark, False
         while True:
             quota = commit_size if remaining is None else min(commit_size, remaining)
             window_end = min(deadline, time.perf_counter() + commit_interval_s)
-            received = receive_round(client, urls, report, quota=quota, deadline=window_end,
-                                     wait_time_s=wait_time_s, visibility_timeout_s=visibility)
+            received = []
+            for transport in transports:
+                if len(received) < quota:
+                    received += transport.receive(report, quota=quota - len(received), deadline=window_end)
             if remaining is not None:
                 remaining -= len(received)
             if received:
@@ -126,7 +134,7 @@ def land(
                     _commit_round(settings, received, report, writer=writer, spark=session, known=known,
                                   open_tables=open_tables)
                 except Exception as exc:  # noqa: BLE001 - the messages stay queued; reported, not lost
-                    log.error("landing: commit failed, %d message(s) left in their queues: %s",
+                    log.error("landing: commit failed, %d message(s) left unacknowledged: %s",
                               len(received), exc)
                     log.debug("landing: commit failure", exc_info=True)
                     report.error = f"commit failed: {exc}".splitlines()[0][:500]
@@ -136,12 +144,13 @@ def land(
                     break
                 if crash_hook:
                     crash_hook("after_commit", received)
-                delete_round(client, urls, received, report)
+                for transport in transports:
+                    transport.acknowledge([m for m in received if m.transport == transport.name], report)
                 report.rounds += 1
                 if crash_hook:
                     crash_hook("after_delete", received)
             if not received or all(m.error for m in report.sources.values()):
-                report.stopped_by = "drained"  # every queue answered a poll with nothing
+                report.stopped_by = "drained"  # every zone answered with nothing
                 break
             if remaining is not None and remaining <= 0:
                 report.stopped_by = "max_messages"
@@ -163,11 +172,18 @@ def _version(settings: Settings, name: str) -> int | None:
         return None
 
 
-def _check_sources(sources: Iterable[str] | None) -> list[str]:
-    chosen = list(sources) if sources else list(PLATFORMS)
-    unknown = sorted(set(chosen) - set(PLATFORMS))
+def landing_sources(settings: Settings) -> tuple[str, ...]:
+    """The sources landing can drain: every platform, and OpenLineage where Kafka is configured
+    (its other way in is `POST /api/v1/lineage`, which lands directly)."""
+    return (*PLATFORMS, OPENLINEAGE) if "kafka" in settings.transports() else PLATFORMS
+
+
+def _check_sources(sources: Iterable[str] | None, settings: Settings) -> list[str]:
+    known = landing_sources(settings)
+    chosen = list(sources) if sources else list(known)
+    unknown = sorted(set(chosen) - set(known))
     if unknown:
-        raise UsageError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(PLATFORMS)}")
+        raise UsageError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(known)}")
     return list(dict.fromkeys(chosen))
 
 
@@ -205,7 +221,7 @@ def _commit_round(settings: Settings, received: list[ReceivedMessage], report: L
     rejected: dict[str, tuple[ReceivedMessage, Rejection]] = {}
     for message in received:
         metrics = report.sources[message.platform]
-        parsed = parse_message(message.platform, message.message_id, message.body)
+        parsed = parse_message(message.platform, message.message_id, message.body, event_id=message.event_id)
         if isinstance(parsed, Rejection):
             if message.message_id in rejected:
                 metrics.duplicates += 1

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from spark_jobs.landing.transport import OPENLINEAGE
 from spark_jobs.providers.events import EVENT_SPECS, entity_key
 
 QuarantineReason = Literal[
@@ -24,6 +25,7 @@ QuarantineReason = Literal[
     "wrong_source",        # the event type belongs to another source's queue
     "missing_id_field",    # the event type's id field is absent or null
     "bad_id_field",        # the id field is present but not an id (empty, bool, list, 1.5 ...)
+    "not_openlineage",     # an OpenLineage RunEvent that does not validate against the spec
 ]
 QUARANTINE_REASONS: tuple[str, ...] = QuarantineReason.__args__  # type: ignore[attr-defined]
 
@@ -51,13 +53,22 @@ class Rejection:
     detail: str
 
 
-def parse_message(platform: str, message_id: str, body: str) -> ParsedEvent | Rejection:
-    """Validate one message received on `platform`'s queue against the declared events."""
+def parse_message(platform: str, message_id: str, body: str, *,
+                  event_id: str | None = None) -> ParsedEvent | Rejection:
+    """Validate one message received on `platform`'s zone against the declared events.
+
+    The dedup id is the SNS MessageId of an envelope, else the producer's own `event_id` (Kafka
+    `ce_id`), else `message_id`; OpenLineage run events carry their own identity (`openlineage`).
+    """
     doc = _load_object(body)
     if isinstance(doc, Rejection):
         return doc
+    if platform == OPENLINEAGE:
+        from spark_jobs.providers.openlineage import parse_run_event
+
+        return parse_run_event(body, doc)
     if not _is_sns_envelope(doc):
-        return validate_event(platform, message_id, body, doc)
+        return validate_event(platform, event_id or message_id, body, doc)
     sns_id, message = doc.get("MessageId"), doc.get("Message")
     if not isinstance(sns_id, str) or not sns_id.strip() or not isinstance(message, str):
         return Rejection("bad_sns_envelope", "SNS notification needs a string MessageId and Message")

@@ -10,7 +10,7 @@ from spark_jobs.errors import MlgError
 
 StopReason = Literal["drained", "max_messages", "time_budget", "error"]
 COUNTS = ("received", "landed", "duplicates", "quarantined", "deleted", "delete_failed", "failed",
-          "redelivered", "batches")
+          "redelivered", "batches", "dead_lettered")
 
 
 @dataclass
@@ -21,7 +21,9 @@ class SourceMetrics:
     duplicates: messages whose event (SQS or SNS id) was already landed or came twice;
     quarantined: new rows in landing.quarantine; failed: received but left in the queue because
     the commit failed (SQS redelivers them, and moves them to the DLQ after maxReceiveCount);
-    redelivered: received with ApproximateReceiveCount > 1; batches: receive calls that returned messages.
+    redelivered: received with ApproximateReceiveCount > 1; batches: receive calls that returned messages;
+    deleted: acknowledged after the commit (SQS delete, Kafka offset commit); dead_lettered: moved
+    to the dead-letter topic by landing itself (Kafka; SQS's redrive happens on the server).
     """
 
     received: int = 0
@@ -33,6 +35,7 @@ class SourceMetrics:
     failed: int = 0
     redelivered: int = 0
     batches: int = 0
+    dead_lettered: int = 0
     reasons: Counter = field(default_factory=Counter)
     error: str | None = None
 

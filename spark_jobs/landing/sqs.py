@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlparse
@@ -19,6 +18,7 @@ from urllib.parse import urlparse
 from spark_jobs.config import Settings
 from spark_jobs.errors import MlgError
 from spark_jobs.landing.report import LandingReport
+from spark_jobs.landing.transport import ReceivedMessage
 
 log = logging.getLogger(__name__)
 
@@ -75,17 +75,6 @@ def queue_urls(client: Any, settings: Settings, platforms: Iterable[str]) -> dic
             where = settings.sqs_endpoint_url or "AWS"
             raise MlgError(f"cannot reach SQS at {where}: {exc} (is `mlg up` running?)") from None
     return urls
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedMessage:
-    platform: str
-    message_id: str
-    receipt_handle: str
-    body: str
-    received_at: datetime
-    sent_at: datetime | None = None
-    receive_count: int = 1
 
 
 class _Quota:
@@ -185,3 +174,30 @@ def delete_round(client: Any, urls: dict[str, str], received: list[ReceivedMessa
     with ThreadPoolExecutor(max_workers=len(by_queue), thread_name_prefix="mlg-delete") as pool:
         list(pool.map(delete_queue, by_queue))
     report.timings["delete_s"] += time.perf_counter() - start
+
+
+class SqsTransport:
+    """The SQS landing zones: one queue per source (SQS moves a message that was received
+    maxReceiveCount times without a delete to the queue's DLQ)."""
+
+    name = "sqs"
+
+    def __init__(self, settings: Settings, platforms: Sequence[str], *, wait_time_s: int,
+                 visibility_timeout_s: int) -> None:
+        self._client = sqs_client(settings, pool_size=max(10, 2 * len(platforms)))
+        self._urls = queue_urls(self._client, settings, platforms) if platforms else {}
+        self._wait_time_s = wait_time_s
+        self._visibility_timeout_s = visibility_timeout_s
+
+    def receive(self, report: LandingReport, *, quota: int, deadline: float) -> list[ReceivedMessage]:
+        if not self._urls:
+            return []
+        return receive_round(self._client, self._urls, report, quota=quota, deadline=deadline,
+                             wait_time_s=self._wait_time_s, visibility_timeout_s=self._visibility_timeout_s)
+
+    def acknowledge(self, messages: Sequence[ReceivedMessage], report: LandingReport) -> None:
+        if messages:
+            delete_round(self._client, self._urls, list(messages), report)
+
+    def close(self) -> None:
+        self._client.close()

@@ -36,6 +36,7 @@ BAD = [
     ("registry", json.dumps({"event_type": "model_created", "model_id": ["a"]}), "bad_id_field"),
     ("abtest", json.dumps({"event_type": "ab_test_created", "test_id": 1.5}), "bad_id_field"),
     ("abtest", json.dumps({"event_type": "ab_test_created", "test_id": True}), "bad_id_field"),
+    ("openlineage", json.dumps({"eventType": "START", "eventTime": "2026-01-01T00:00:00Z"}), "not_openlineage"),
 ]
 
 
