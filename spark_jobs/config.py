@@ -50,6 +50,9 @@ class Settings:
     """Bearer token `mlg serve` requires for writes (MLG_API_TOKEN); unset: writes are off."""
     state_dir: str = ".mlg"
     reports_dir: str = "reports"
+    #: the closure stage updates graph.impact incrementally unless the run changed more than this
+    #: fraction of the dependency edges or of the closure's rows (then it recomputes it whole)
+    closure_incremental_max_fraction: float = 0.25
 
     @classmethod
     def load(
@@ -142,6 +145,12 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "api_token": "MLG_API_TOKEN",
     }
     values: dict[str, Any] = {k: _env(v, env) for k, v in simple.items() if _env(v, env)}
+    fraction = _env("MLG_CLOSURE_INCREMENTAL_MAX_FRACTION", env)
+    if fraction is not None:
+        try:
+            values["closure_incremental_max_fraction"] = float(fraction)
+        except ValueError:
+            raise ConfigError(f"MLG_CLOSURE_INCREMENTAL_MAX_FRACTION must be a number, got {fraction!r}") from None
     urls = {p: _env(f"MLG_SOURCE_{p.upper()}_URL", env) for p in PLATFORMS}
     queues = {p: _env(f"MLG_SQS_QUEUE_{p.upper()}", env) for p in PLATFORMS}
     if any(urls.values()):

@@ -216,6 +216,14 @@ def version(settings: Settings, name: str) -> int | None:
     return DeltaTable(table(name).path(settings), storage_options=storage_options()).version()
 
 
+def row_count(settings: Settings, name: str, version: int) -> int:
+    """Rows of a table version, from its Delta log (no scan)."""
+    from deltalake import DeltaTable
+
+    dt = DeltaTable(table(name).path(settings), version=version, storage_options=storage_options())
+    return sum(int(n or 0) for n in dt.get_add_actions(flatten=True).column("num_records").to_pylist())
+
+
 def register(spark: SparkSession, settings: Settings, names: Iterable[str] | None = None) -> None:
     """Create missing tables and register all of them in this session's catalog."""
     require_delta(spark)

@@ -70,8 +70,12 @@ class ClosureResult:
 
 
 def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
-                      max_depth: int = DEFAULT_MAX_DEPTH) -> ClosureResult:
-    """Semi-naive transitive closure of the dependency edges `deps` (src, dst, rel)."""
+                      max_depth: int = DEFAULT_MAX_DEPTH, sources: DataFrame | None = None) -> ClosureResult:
+    """Semi-naive transitive closure of the dependency edges `deps` (src, dst, rel).
+
+    With `sources` (a frame with a `src` column) only the rows of those sources are computed:
+    each source's walk is independent of the others, so they are exactly its rows in the whole
+    closure (what the incremental update re-derives)."""
     from pyspark.sql import functions as F
 
     if max_depth < 1:
@@ -83,7 +87,8 @@ def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
 
     level_paths: list[str] = []
     level_sizes: list[int] = []
-    frontier = edges.groupBy("src", "dst").agg(F.array_sort(F.collect_set("rel")).alias("relations"))
+    first = edges if sources is None else edges.join(sources.select("src").distinct(), "src", "left_semi")
+    frontier = first.groupBy("src", "dst").agg(F.array_sort(F.collect_set("rel")).alias("relations"))
     converged = False
     for depth in range(1, max_depth + 1):
         path = f"{scratch}/level-{depth:04d}"

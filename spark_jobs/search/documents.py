@@ -184,12 +184,7 @@ def _overwrite(df: DataFrame, settings: Settings, name: str) -> None:
 
 def _count(settings: Settings, name: str, version: int | None) -> int:
     """Row count from the Delta log (no scan)."""
-    from deltalake import DeltaTable
-
-    if version is None:
-        return 0
-    dt = DeltaTable(tables.table(name).path(settings), version=version, storage_options=tables.storage_options())
-    return sum(int(n or 0) for n in dt.get_add_actions(flatten=True).column("num_records").to_pylist())
+    return 0 if version is None else tables.row_count(settings, name, version)
 
 
 def iter_documents(settings: Settings, name: str, *, version: int | None = None, batch_size: int = 2000):
