@@ -135,6 +135,8 @@ def test_stage_updates_incrementally_and_writes_nothing_without_a_dependency_cha
     third = closure_stage(spark, settings, "r3")  # not even a graph.edges commit
     assert third["mode"] == "unchanged" and third["impact_version"] == first["impact_version"]
 
+    for n in range(10):  # past a Delta checkpoint: the closure's input version is still read right
+        write_edges(spark, settings, [Edge(EntityType.DATASET.uri(f"x{n}"), "OWNED_BY", team)])
     write_edges(spark, settings, [Edge(b, FORWARD[0], c)])
     fourth = closure_stage(spark, settings, "r4", closure_incremental_max_fraction=1.0)  # 1 of 2 edges
     assert fourth["mode"] == "incremental" and fourth["impact_version"] == first["impact_version"] + 1
