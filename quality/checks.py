@@ -43,7 +43,7 @@ def graph_checks(spark: SparkSession, snapshot: Snapshot, config: QualityConfig,
     """Every Spark SQL check, in a stable order."""
     _register_views(spark, snapshot, config, now=now)
     checks = Checks(spark, config)
-    return [*checks.id_matches_type(), *checks.edge_integrity(), *checks.freshness(), *checks.owners_active(),
+    return [*checks.not_empty(), *checks.id_matches_type(), *checks.edge_integrity(), *checks.freshness(), *checks.owners_active(),
             *drift(snapshot, config)]
 
 
@@ -77,6 +77,13 @@ class Checks:
         if bad and examples_query:
             observed["examples"] = self._examples(examples_query)
         return CheckResult(suite, check, target, bad == 0, self.config.severity(check), observed, description)
+
+    def not_empty(self) -> Iterator[CheckResult]:
+        """An empty graph (never built, or a wrong lakehouse) must not be published or reported."""
+        states = ", ".join(f"'{s}'" for s in LIVE_STATES)
+        row = self._one(f"SELECT count_if(state IN ({states})) AS live, count(*) AS total FROM {ENTITIES}")
+        yield CheckResult("entities", "graph_not_empty", "state", bool(row.live), self.config.severity("graph_not_empty"),
+                          {"live": row.live, "of": row.total}, "the graph has at least one live entity")
 
     def id_matches_type(self) -> Iterator[CheckResult]:
         bad_rows = (f"FROM {ENTITIES} e JOIN {TYPES} t ON t.entity_type = e.entity_type "

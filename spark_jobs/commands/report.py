@@ -25,7 +25,10 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.stale_days < 0 or args.max_versions < 1:
         raise UsageError("--stale-days must be >= 0 and --max-versions >= 1")
+    from spark_jobs.graph.guard import require_live_graph
+
     settings = Settings.load()
+    require_live_graph(settings, "report on")  # before the engine starts
     ctx = RunContext.new(args.run_id)
     with spark_session(settings) as spark:
         outcome = build_report(spark, settings, run_id=ctx.run_id, now=ctx.started_at,

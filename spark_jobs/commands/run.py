@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="use the configured sources and queues (MLG_*) as they are: no local stack, no "
                         "backfill, no mutations")
     p.add_argument("--json", metavar="PATH", help="also write the summary as JSON to PATH")
+    p.add_argument("--retries", action="store_true",
+                   help="let failed tasks retry as the DAGs declare (a scheduler's behaviour); by default "
+                        "the first failed task stops the run with its error")
     p.set_defaults(handler=handle)
 
 
@@ -114,7 +117,8 @@ def handle(args: argparse.Namespace) -> int:
     results = {}
     for dag_id in dag_ids:
         _say(f"airflow dags test {dag_id}:", end="")
-        result = airflow_local.dags_test(home, settings, dag_id, on_task=lambda t: _say(f" {t}", end=""))
+        result = airflow_local.dags_test(home, settings, dag_id, on_task=lambda t: _say(f" {t}", end=""),
+                                         fail_fast=not args.retries)
         results[dag_id] = result
         _say(f"  -> {result.state or 'no run'} in {result.seconds:.1f}s")
         skipped = [t for t, s in result.tasks.items() if s["state"] == "skipped"]
@@ -122,8 +126,15 @@ def handle(args: argparse.Namespace) -> int:
         if skipped:
             _say(f"  skipped: {', '.join(sorted(skipped))}")
         if not result.ok:
-            _say(f"  FAILED tasks: {', '.join(sorted(failed)) or '?'} (log: {result.log_path})")
-            _say("  " + result.failure_excerpt().replace("\n", "\n  "))
+            _say(f"  FAILED tasks: {', '.join(sorted(failed or {f.task for f in result.failures})) or '?'} "
+                 f"(log: {result.log_path})")
+            for failure in result.failures:
+                _say(f"  {failure.render()}")
+            if not result.failures:
+                _say("  " + result.failure_excerpt().replace("\n", "\n  "))
+            error = result.failures[-1].render() if result.failures else f"see {result.log_path}"
+            print(f"mlg run: {dag_id} failed: {error}", file=sys.stderr)
+            return 1  # the later DAGs would only fail the same way, and there is no graph to summarise
         if dag_id == "mlg_land":
             landed = result.xcom(home, "land")
             if landed:

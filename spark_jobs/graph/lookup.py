@@ -69,6 +69,14 @@ class GraphLookup:
 
         return DeltaTable(tables.table(name).path(self.settings), storage_options=tables.storage_options())
 
+    def use(self, *names: str) -> None:
+        """Register tables for `rows` under their names with `_` for `.` (graph_entities)."""
+        self._use(*names)
+
+    def rows(self, sql: str) -> Rows:
+        """Run DataFusion SQL over the registered tables (values must be `_literal`-escaped)."""
+        return self._rows(sql)
+
     def _use(self, *names: str) -> None:
         for name in names:
             if name not in self._registered:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,10 @@ from spark_jobs.orchestration.settings import settings_env
 DAG_IDS = ("mlg_land", "mlg_build", "mlg_maintenance")
 _FINISHED = re.compile(r"DagRun Finished: dag_id=(?P<dag>[^,]+), .*?run_id=(?P<run>[^,]+), .*?state=(?P<state>\w+)")
 _TASK_END = re.compile(r"\[DAG TEST\] end task task_id=(?P<task>\S+)")
+_TASK_FAILED_STATE = re.compile(r"new_state=(?P<state>up_for_retry|failed)\b")
+# the last line of a Python traceback: `package.module.SomeError: message`
+_EXCEPTION_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Timeout|Interrupt)\w*)(?:: (?P<msg>.*))?$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def repo_dags_folder() -> Path:
@@ -84,6 +90,40 @@ def prepare_home(settings: Settings, *, dags_folder: Path | None = None) -> Airf
     return home
 
 
+@dataclass(frozen=True)
+class TaskFailure:
+    """One failed task attempt, with the task's own error line (the last traceback line)."""
+
+    task: str
+    state: str  # up_for_retry or failed
+    error: str
+
+    def render(self) -> str:
+        return f"task {self.task} failed: {self.error}"
+
+
+class FailureWatch:
+    """Reads `airflow dags test` output line by line and notices each failed task attempt."""
+
+    def __init__(self) -> None:
+        self.failures: list[TaskFailure] = []
+        self._error: str | None = None
+        self._state: str | None = None
+
+    def feed(self, line: str) -> TaskFailure | None:
+        text = _ANSI.sub("", line).rstrip()
+        if m := _EXCEPTION_LINE.match(text):
+            self._error = f"{m['type'].rsplit('.', 1)[-1]}: {m['msg']}" if m["msg"] else m["type"].rsplit(".", 1)[-1]
+        elif m := _TASK_FAILED_STATE.search(text):
+            self._state = m["state"]
+        elif (m := _TASK_END.search(text)) and self._state:
+            failure = TaskFailure(m["task"], self._state, self._error or "no error line in the log")
+            self.failures.append(failure)
+            self._error = self._state = None
+            return failure
+        return None
+
+
 @dataclass
 class DagTestResult:
     dag_id: str
@@ -93,6 +133,7 @@ class DagTestResult:
     run_id: str | None = None
     state: str | None = None
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failures: list[TaskFailure] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -123,8 +164,13 @@ class DagTestResult:
 
 def dags_test(home: AirflowHome, settings: Settings, dag_id: str, *, conf: Mapping[str, Any] | None = None,
               on_task: Callable[[str], None] | None = None, timeout_s: float = 3600,
-              extra_env: Mapping[str, str] | None = None) -> DagTestResult:
-    """`airflow dags test <dag_id>` in a child process; its full output goes to a log file."""
+              extra_env: Mapping[str, str] | None = None, fail_fast: bool = False) -> DagTestResult:
+    """`airflow dags test <dag_id>` in a child process; its full output goes to a log file.
+
+    Every failed task attempt is recorded with its own error line (`result.failures`). With
+    `fail_fast`, the first one stops the run at once instead of waiting through the DAG's
+    retries (a scheduler retries; a one-shot local run reports). The child runs in its own
+    process group, stopped as a whole on timeout, SIGTERM, Ctrl-C or fail-fast."""
     logs = home.path / "logs" / "mlg-run"
     logs.mkdir(parents=True, exist_ok=True)
     log_path = logs / f"{dag_id}-{time.strftime('%Y%m%dT%H%M%S')}.log"
@@ -133,28 +179,92 @@ def dags_test(home: AirflowHome, settings: Settings, dag_id: str, *, conf: Mappi
         cmd += ["--conf", json.dumps(dict(conf))]
     started = time.perf_counter()
     result = DagTestResult(dag_id, -1, 0.0, log_path)
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(cmd, env=home.env(settings, extra_env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, text=True, errors="replace")
+    watch = FailureWatch()
+    env = home.env(settings, {"PYTHONUNBUFFERED": "1", **(extra_env or {})})  # lines as they happen
+    with open(log_path, "w") as log, child_process(cmd, env=env, timeout_s=timeout_s) as process:
         assert process.stdout is not None
-        # a timer, not a check per output line: a hung run may print nothing at all
-        timer = threading.Timer(timeout_s, process.kill)
-        timer.start()
-        try:
-            for line in process.stdout:
-                log.write(line)
-                if (m := _TASK_END.search(line)) and on_task:
-                    on_task(m["task"])
-                elif m := _FINISHED.search(line):
-                    result.run_id, result.state = m["run"].strip(), m["state"]
-        finally:
-            timer.cancel()
-            result.returncode = process.wait()
-        if time.perf_counter() - started >= timeout_s and result.returncode < 0:
-            raise MlgError(f"`airflow dags test {dag_id}` ran past {timeout_s:.0f}s; log: {log_path}")
+        for line in process.stdout:
+            log.write(line)
+            if failure := watch.feed(line):
+                if fail_fast:
+                    log.write(f"mlg: stopping at the first failed task ({failure.render()})\n")
+                    result.state = "failed"
+                    break
+            elif (m := _TASK_END.search(line)) and on_task:
+                on_task(m["task"])
+            elif m := _FINISHED.search(line):
+                result.run_id, result.state = m["run"].strip(), m["state"]
+            if m := _RUN_ID.search(line):
+                result.run_id = result.run_id or m["run"]
+    result.returncode = process.returncode if process.returncode is not None else -1
+    if process.timed_out:
+        raise MlgError(f"`airflow dags test {dag_id}` ran past {timeout_s:.0f}s; log: {log_path}")
+    result.failures = watch.failures
     result.seconds = time.perf_counter() - started
     result.tasks = task_states(home, dag_id, result.run_id)
     return result
+
+
+_RUN_ID = re.compile(r"dagrun=<DagRun \S+ @ .*?: (?P<run>(?:manual|scheduled|backfill|asset_triggered)__[^,]+),")
+
+
+class _Child(subprocess.Popen):
+    timed_out = False
+
+
+class _Terminated(Exception):
+    pass
+
+
+@contextmanager
+def child_process(cmd: list[str], *, env: Mapping[str, str], timeout_s: float) -> Iterator[_Child]:
+    """A child in its own process group with stdout piped (text), stopped with its whole tree
+    when the block ends early, on timeout, on Ctrl-C, and on SIGTERM to this process (which
+    Python would otherwise obey by dying at once, orphaning the child)."""
+    process = _Child(cmd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                     stdin=subprocess.DEVNULL, text=True, errors="replace", start_new_session=True)
+
+    def on_timeout() -> None:
+        process.timed_out = True
+        stop_group(process)
+
+    timer = threading.Timer(timeout_s, on_timeout)  # a timer: a hung run may print nothing at all
+    timer.daemon = True
+    timer.start()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        def on_sigterm(signum, frame):  # noqa: ARG001
+            raise _Terminated()
+
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield process
+    except _Terminated:
+        stop_group(process)
+        raise SystemExit(128 + signal.SIGTERM) from None
+    finally:
+        timer.cancel()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+        if process.poll() is None:
+            stop_group(process)
+        process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+def stop_group(process: subprocess.Popen, grace_s: float = 10.0) -> None:
+    """SIGTERM the child's process group, SIGKILL whatever is left after `grace_s`."""
+    for sig, wait in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def task_states(home: AirflowHome, dag_id: str, run_id: str | None) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 
 def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, Any]:
     from quality.governance import ReportOptions, build_report
+    from spark_jobs.graph.guard import require_live_graph
 
+    require_live_graph(settings, "report on")  # never overwrite a report with empty sections
     defaults = ReportOptions()
     options = ReportOptions(stale_days=int(ctx.options.get("report_stale_days", defaults.stale_days)),
                             max_versions=int(ctx.options.get("report_max_versions", defaults.max_versions)))
