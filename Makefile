@@ -13,7 +13,7 @@ export RUST_LOG ?= warn
 
 JARS_STAMPS := $(patsubst infra/jvm/%/pom.xml,.jars/%/.fetched,$(wildcard infra/jvm/*/pom.xml))
 
-.PHONY: setup jars run test test-unit bench up down clean lock test-dags test-e2e airflow-standalone maintain chaos
+.PHONY: setup jars run test test-unit bench up down clean lock test-dags test-e2e airflow-standalone maintain chaos browser bench-portal
 
 setup: $(STAMP) jars
 
@@ -34,13 +34,24 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup
 	$(BIN)/mlg run --scale $(SCALE)
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # every chaos scenario (kill points in each stage, faults, corrupt inputs): see RELIABILITY.md;
 # `make test` runs only the ones marked chaos_core
 chaos: setup
 	MLG_CHAOS=all $(BIN)/python -m pytest tests/chaos -p no:randomly $(PYTEST_ARGS)
+
+# The portal's browser test drives Debian's chromium (Playwright's own download cannot reach the
+# network): installed here when missing and running as root, else one line says what to install.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "make browser: install Debian's chromium (sudo apt-get install chromium) for the portal's browser test"; fi; }
+
+# portal load test (20 clients on 127.0.0.1): SCALE=10 make bench-portal; figures in BENCHMARKS.md
+bench-portal: setup
+	$(BIN)/python bench/bench_portal.py --scale $(SCALE)
 
 test-unit: setup
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

@@ -237,6 +237,8 @@ class Snapshot:
     failures: dict[str, dict[str, Any]]
     scores: dict[str, dict[str, Any]] | None
     loaded_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    #: answers computed from this snapshot, by question (views.py); cleared when full
+    memo: dict[tuple, Any] = field(default_factory=dict)
 
     @property
     def has_impact(self) -> bool:
@@ -372,7 +374,7 @@ class SnapshotCache:
         snap = self._latest
         assert snap is not None
         return Snapshot(as_of, snap.entities, snap.out_edges, snap.in_edges, snap.impact, snap.deprecation,
-                        snap.failures, snap.scores, snap.loaded_at)
+                        snap.failures, snap.scores, snap.loaded_at, snap.memo)
 
     def _current(self) -> Snapshot:
         now = datetime.now(timezone.utc)

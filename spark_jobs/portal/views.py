@@ -172,27 +172,37 @@ class ClosureFilters:
 def closure_rows(snap: Snapshot, uri: str, direction: str, f: ClosureFilters) -> dict[str, Any]:
     """Impact (downstream) or lineage (upstream) of `uri` with owners and teams, filtered and
     paged: the rows of sql/queries/impact.sql / lineage.sql."""
-    pairs = snap.impact.downstream(uri) if direction == "impact" else snap.impact.upstream(uri)
-    rows = []
-    for other, depth, relations in pairs:
-        if f.depth is not None and depth > f.depth:
-            continue
-        if f.rel and f.rel not in relations:
-            continue
-        entity = snap.entity(other)
-        kind = entity["entity_type"] if entity else None
-        if f.entity_type and kind != f.entity_type:
-            continue
-        owners = entity["owners"] if entity else []
-        teams = snap.teams_of(owners)
-        if f.team and f.team not in teams:
-            continue
-        rows.append({"id": other, "entity_type": kind, "name": entity["name"] if entity else None,
-                     "depth": depth, "relations": sorted(relations), "owners": list(owners), "teams": teams})
-    rows.sort(key=lambda r: (r["depth"], r["id"]))
+    rows = [r for r in _closure(snap, uri, direction)
+            if (f.depth is None or r["depth"] <= f.depth) and (not f.rel or f.rel in r["relations"])
+            and (not f.entity_type or r["entity_type"] == f.entity_type) and (not f.team or f.team in r["teams"])]
     notify = teams_to_notify(snap, rows)
     return {"total": len(rows), "offset": f.offset, "limit": f.limit,
             "rows": rows[f.offset:f.offset + f.limit], "teams": notify, "all_rows": rows}
+
+
+CLOSURES_KEPT = 256
+
+
+def _closure(snap: Snapshot, uri: str, direction: str) -> list[dict[str, Any]]:
+    """Every impact / lineage row of `uri`, nearest first, kept per snapshot for the next
+    request (a page and its filters, the CSV, the owners ask the same question)."""
+    key = (uri, direction)
+    hit = snap.memo.get(key)
+    if hit is not None:
+        return hit
+    pairs = snap.impact.downstream(uri) if direction == "impact" else snap.impact.upstream(uri)
+    rows = []
+    for other, depth, relations in pairs:
+        entity = snap.entity(other)
+        owners = entity["owners"] if entity else []
+        rows.append({"id": other, "entity_type": entity["entity_type"] if entity else None,
+                     "name": entity["name"] if entity else None, "depth": depth, "relations": sorted(relations),
+                     "owners": list(owners), "teams": snap.teams_of(owners)})
+    rows.sort(key=lambda r: (r["depth"], r["id"]))
+    if len(snap.memo) >= CLOSURES_KEPT:
+        snap.memo.clear()
+    snap.memo[key] = rows
+    return rows
 
 
 def teams_to_notify(snap: Snapshot, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -52,3 +52,15 @@ def portal_client(portal_lakehouse):
 
     with TestClient(create_app(portal_lakehouse), raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def served(portal_lakehouse, tmp_path_factory):
+    """A real `mlg serve` child process over the portal lakehouse, stopped by pid at the end."""
+    from spark_jobs.portal.launch import start_serve
+
+    handle = start_serve(portal_lakehouse, tmp_path_factory.mktemp("serve") / "serve.log")
+    try:
+        yield handle
+    finally:
+        handle.stop()
