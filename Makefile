@@ -19,10 +19,14 @@ setup: $(STAMP) jars
 
 # JVM jars for the local Spark Connect / OpenSearch / Kafka services, pinned in infra/jvm/*/pom.xml
 # and fetched with mvn (offline once fetched; a pom change fetches again).
-jars: $(JARS_STAMPS)
+jars: $(JARS_STAMPS) .jars/opensearch/launcher/.compiled
 
 .jars/%/.fetched: infra/jvm/%/pom.xml $(STAMP)
 	$(BIN)/python -m infra.jars fetch $*
+
+# the OpenSearch node's launcher (infra/opensearch.py), compiled with javac against its jars
+.jars/opensearch/launcher/.compiled: $(shell find infra/jvm/opensearch/src -name '*.java') .jars/opensearch/.fetched
+	$(BIN)/python -m infra.opensearch compile
 
 # uv installs the ~1.9 GB stack in under a minute where pip takes several.
 $(STAMP): pyproject.toml constraints.txt

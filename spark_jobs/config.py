@@ -37,6 +37,11 @@ class Settings:
     sqs_region: str = "us-east-1"
     es_url: str | None = None
     es_index_prefix: str = "mlg"
+    opensearch_url: str | None = None
+    opensearch_index_prefix: str = "mlg"
+    search_backend: str | None = None
+    """Where `mlg search` reads by default: embedded | opensearch | elasticsearch (unset: the
+    configured server, else embedded)."""
     kafka_bootstrap: str | None = None
     kafka_topics: Mapping[str, str] = field(default_factory=dict)
     kafka_group: str = "mlg-landing"
@@ -136,6 +141,9 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "sqs_region": "MLG_SQS_REGION",
         "es_url": "MLG_ES_URL",
         "es_index_prefix": "MLG_ES_INDEX_PREFIX",
+        "opensearch_url": "MLG_OPENSEARCH_URL",
+        "opensearch_index_prefix": "MLG_OPENSEARCH_INDEX_PREFIX",
+        "search_backend": "MLG_SEARCH_BACKEND",
         "state_dir": "MLG_STATE_DIR",
         "reports_dir": "MLG_REPORTS_DIR",
         "kafka_bootstrap": "MLG_KAFKA_BOOTSTRAP",

@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.sqs", "tests.fixtures.kafka"]
+pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.sqs", "tests.fixtures.kafka",
+                  "tests.fixtures.opensearch"]
 
 os.environ.setdefault("RUST_LOG", "warn")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")

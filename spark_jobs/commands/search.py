@@ -1,6 +1,7 @@
-"""`mlg search "text" [--type T] [--tag k::v] [--owner U] [--limit N] [--owners]`: the live search
-snapshot (Elasticsearch when MLG_ES_URL is set, else the embedded index), best match first,
-with why each hit matched (exact / prefix / fuzzy name, or another field)."""
+"""`mlg search "text" [--type T] [--tag k::v] [--owner U] [--limit N] [--owners] [--backend B]`: the
+live search snapshot of one backend (default: MLG_SEARCH_BACKEND, else the configured OpenSearch or
+Elasticsearch, else the embedded index), best match first, with why each hit matched (exact /
+prefix / fuzzy name, or another field)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--owner", help="owner filter: an AIP URI, a username or a team name")
     p.add_argument("--limit", type=int, default=10, help="hits to show (default 10)")
     p.add_argument("--owners", action="store_true", help="search people and teams instead of assets")
-    p.add_argument("--backend", choices=("auto", "embedded", "elasticsearch"), default="auto")
+    p.add_argument("--backend", choices=("auto", "embedded", "opensearch", "elasticsearch"), default="auto",
+                   help="where to read (default auto: MLG_SEARCH_BACKEND, else the configured server, else embedded)")
     output.add_format_option(p)
     p.set_defaults(handler=handle)
 
@@ -26,6 +28,7 @@ def handle(args: argparse.Namespace) -> int:
     from spark_jobs.config import Settings
     from spark_jobs.errors import MlgError, UsageError
     from spark_jobs.model import EntityType
+    from spark_jobs.search.backends import SERVERS
     from spark_jobs.search.query import search
     from spark_jobs.search.ranking import SearchQuery
 
@@ -41,8 +44,10 @@ def handle(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     settings = Settings.load()
-    if args.backend == "elasticsearch" and not settings.es_url:
-        raise UsageError("--backend elasticsearch needs a URL: set MLG_ES_URL (e.g. http://127.0.0.1:9200)")
+    server = SERVERS.get(args.backend)
+    if server is not None and not getattr(settings, server.url_field):
+        local = " (or run `mlg up --search opensearch`)" if args.backend == "opensearch" else ""
+        raise UsageError(f"--backend {args.backend} needs a URL: set {server.env} (e.g. http://127.0.0.1:9200){local}")
     try:
         hits = search(settings, query, kind="owners" if args.owners else "entities", backend=args.backend)
     except FileNotFoundError as exc:

@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--events-json", help='event faults, e.g. \'{"duplicate_rate": 0.1, "sns_rate": 0.5}\'')
     p.add_argument("--emit-events", action="store_true",
                    help="announce every object on its source's queue (a backfill for a first run)")
+    p.add_argument("--search", choices=("embedded", "opensearch"), default="embedded",
+                   help="opensearch: also start a local single-node OpenSearch (search snapshots are then "
+                        "published to it and `mlg search` reads it); embedded needs no server (default)")
     p.add_argument("--json", action="store_true", help="print the state file instead of a summary")
     p.set_defaults(handler=handle)
 
@@ -28,6 +31,11 @@ def _json_option(text: str | None, flag: str):
         return json_object_option(text, flag)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _services(args: argparse.Namespace) -> tuple[str, ...]:
+    """Optional services (infra.stack.OPTIONAL_SERVICES) the flags ask for."""
+    return ("opensearch",) if args.search == "opensearch" else ()
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -43,7 +51,8 @@ def handle(args: argparse.Namespace) -> int:
                      max_receive_count=args.max_receive_count or DEFAULT_MAX_RECEIVE_COUNT,
                      faults=_json_option(args.faults_json, "--faults-json"),
                      event_faults=_json_option(args.events_json, "--events-json"),
-                     emit_events=args.emit_events)
+                     emit_events=args.emit_events, services=_services(args),
+                     timeout_s=180.0 if args.search == "opensearch" else 60.0)
     if args.json:
         print(json.dumps(state.to_json(), indent=2))
         return 0
@@ -56,6 +65,8 @@ def handle(args: argparse.Namespace) -> int:
         print(f"started: seed {state.seed}, scale {state.scale}")
     print(f"  sqs        pid {state.sqs.pid:<8} {state.sqs_endpoint_url}")
     print(f"  simulator  pid {state.simulator.pid:<8} {state.simulator.url}")
+    for name, info in state.services.items():
+        print(f"  {name:<10} pid {info.pid:<8} {info.url}")
     print(f"  queues     {len(state.queues)} (+ DLQs, maxReceiveCount {state.max_receive_count})")
     print(f"  state      {state.state_file}")
     print(f"  logs       {state.simulator.log.rsplit('/', 1)[0]}")

@@ -9,6 +9,8 @@ then `mlg.toml`, then the defaults of `spark_jobs.config.Settings`):
   become `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` for this task process only when those are
   unset (otherwise the worker's own AWS chain is used).
 - Connection `mlg_es` (type elasticsearch or http): host (+ port, schema) -> `es_url`.
+- Connection `mlg_opensearch` (type opensearch or http): the same -> `opensearch_url`, with the
+  login / password (e.g. an Amazon OpenSearch Service master user) put into the URL.
 - Connection `mlg_source_<platform>` (type http), one per source system: its base URL.
 
 Lookups happen only inside a running task (never at DAG parse time), so parsing needs no
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 VARIABLE = "mlg_settings"
 SQS_CONN = "mlg_sqs"
 ES_CONN = "mlg_es"
+OPENSEARCH_CONN = "mlg_opensearch"
 SOURCE_CONN = "mlg_source_{platform}"
 
 
@@ -136,7 +139,23 @@ def airflow_overrides(base: Settings | None = None) -> dict[str, Any]:
         url = connection_url(es)
         if url:
             values["es_url"] = url
+    opensearch = _connection(OPENSEARCH_CONN)
+    if opensearch is not None:
+        url = connection_url(opensearch)
+        if url:
+            values["opensearch_url"] = _with_credentials(url, opensearch)
     return values
+
+
+def _with_credentials(url: str, conn: Any) -> str:
+    """`url` with the connection's login and password as basic auth (percent-encoded)."""
+    from urllib.parse import quote
+
+    login = getattr(conn, "login", None)
+    if not login or "@" in url.partition("://")[2].partition("/")[0]:
+        return url
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{quote(login, safe='')}:{quote(getattr(conn, 'password', None) or '', safe='')}@{rest}"
 
 
 def task_settings(*, use_airflow: bool | None = None) -> Settings:
@@ -158,10 +177,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "MLG_REPORTS_DIR": os.path.abspath(settings.reports_dir),
         "MLG_SQS_REGION": settings.sqs_region,
         "MLG_ES_INDEX_PREFIX": settings.es_index_prefix,
+        "MLG_OPENSEARCH_INDEX_PREFIX": settings.opensearch_index_prefix,
     }
     optional = {"MLG_SPARK_REMOTE": settings.spark_remote, "MLG_SPARK_MASTER": settings.spark_master,
                 "MLG_SPARK_JARS": settings.spark_jars, "MLG_SQS_ENDPOINT_URL": settings.sqs_endpoint_url,
-                "MLG_ES_URL": settings.es_url}
+                "MLG_ES_URL": settings.es_url, "MLG_OPENSEARCH_URL": settings.opensearch_url,
+                "MLG_SEARCH_BACKEND": settings.search_backend}
     env.update({k: v for k, v in optional.items() if v})
     env.update({f"MLG_SOURCE_{p.upper()}_URL": u for p, u in settings.source_urls.items() if u})
     env.update({f"MLG_SQS_QUEUE_{p.upper()}": q for p, q in settings.sqs_queues.items() if q})

@@ -1,7 +1,10 @@
 """The one place Elasticsearch query DSL is built, from `ranking.RULES` and `ranking.FILTERS`.
 
-Each rule becomes a named `constant_score` clause (`_name` = the rule's why-label, so a hit's
-`matched_queries` says why it matched); filters are `term` clauses in `bool.filter`, which do
+Each rule becomes a named `constant_score` clause (`_name` = `<why-label>#<rule number>`, so a
+hit's `matched_queries` says why it matched; `why_labels` turns them back into why-labels). The
+names must be unique: two rules share the why-label "fuzzy", and a server keeps one query per
+name, so with a shared name a whole-name typo match (`churnpredictor`) reported no reason at all
+on OpenSearch. Filters are `term` clauses in `bool.filter`, which do
 not score. The index template (`index_template`) defines the analysers the rules rely on:
 `name.keyword` (lower-case normaliser) for exact and whole-name fuzzy, `name.prefix` (edge n-grams,
 at their token's position) for prefix phrases, and `name` (letters-and-digits tokens) for token
@@ -23,7 +26,16 @@ KEYWORD_FIELDS = ("id", "entity_type", "domain", "owners", "owner_keys", "state"
 LONG_FIELDS = ("owned_count", "entities_version", "edges_version", "impact_version")
 
 
-def _rule_clause(rule: Rule, text: str) -> dict[str, Any]:
+def clause_name(number: int, rule: Rule) -> str:
+    return f"{rule.why}#{number}"
+
+
+def why_labels(matched_queries) -> list[str]:
+    """The why-labels of a hit's `matched_queries` (each once, in the order given)."""
+    return list(dict.fromkeys(str(name).partition("#")[0] for name in matched_queries or ()))
+
+
+def _rule_clause(rule: Rule, text: str, name: str) -> dict[str, Any]:
     if rule.kind == "exact":
         inner = [{"term": {f"{f}.keyword": {"value": text.strip(), "case_insensitive": True}}} for f in rule.fields]
     elif rule.kind == "prefix":  # edge n-grams keep their token's position: a phrase of prefixes
@@ -38,7 +50,7 @@ def _rule_clause(rule: Rule, text: str) -> dict[str, Any]:
         inner = [{"match": {(f"{f}.text" if f == "tags" else f): {"query": text, "operator": "and"}}}
                  for f in rule.fields]
     query = inner[0] if len(inner) == 1 else {"bool": {"should": inner, "minimum_should_match": 1}}
-    return {"constant_score": {"filter": query, "boost": rule.boost, "_name": rule.why}}
+    return {"constant_score": {"filter": query, "boost": rule.boost, "_name": name}}
 
 
 def search_body(query: SearchQuery) -> dict[str, Any]:
@@ -47,7 +59,7 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
     if not tokens(query.text):  # filters only: every document that passes them
         bool_query: dict[str, Any] = {"must": [{"match_all": {}}], "filter": filters}
     else:
-        should = [_rule_clause(rule, query.text) for rule in RULES]
+        should = [_rule_clause(rule, query.text, clause_name(n, rule)) for n, rule in enumerate(RULES)]
         # the tie-break scores but is not a reason on its own: at least one named rule must match
         tiebreak = {"match": {TIEBREAK_FIELD: {"query": query.text, "boost": TIEBREAK_BOOST}}}
         bool_query = {"must": [{"bool": {"should": should, "minimum_should_match": 1}}],
@@ -58,6 +70,9 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
 def index_settings() -> dict[str, Any]:
     return {
         "number_of_shards": 1,
+        # one replica where there is a second node to hold it, none on a single node (which then
+        # reports green, not yellow for ever)
+        "auto_expand_replicas": "0-1",
         "analysis": {
             "tokenizer": {"mlg_tokens": {"type": "pattern", "pattern": TOKEN_SPLIT_JAVA}},
             "filter": {"mlg_edge": {"type": "edge_ngram", "min_gram": 1, "max_gram": MAX_PREFIX}},

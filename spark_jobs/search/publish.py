@@ -1,9 +1,12 @@
-"""One search snapshot end to end: build the documents (Spark), index them into the embedded
-engine and, when configured, Elasticsearch, and record every attempt in `search.snapshots`.
+"""One search snapshot end to end: build the documents (Spark), publish them to every configured
+backend (`backends.publishing`: the embedded engine, and Elasticsearch / OpenSearch when their URLs
+are set), and record every attempt, one row per backend, in `search.snapshots`.
 
 The snapshot id names the graph versions it was built from, `v<entities>-e<edges>` (zero
 padded so ids sort in build order): republishing an unchanged graph is idempotent, and the
-indices of a snapshot can be rebuilt from those versions.
+indices of a snapshot can be rebuilt from those versions. A backend that fails (unreachable,
+bulk item errors, a node that dies mid-publish) keeps its previous snapshot live; the others
+still publish, and `PublishError` names the ones that failed.
 """
 
 from __future__ import annotations
@@ -21,14 +24,21 @@ from spark_jobs.search.documents import (
 )
 
 if TYPE_CHECKING:
-    from elasticsearch import Elasticsearch
     from pyspark.sql import SparkSession
 
-    from spark_jobs.search.es import EsOptions
+    from spark_jobs.search.backends import SearchBackend
+    from spark_jobs.search.cluster import ClusterOptions
 
 
 class PublishError(MlgError):
-    """A snapshot could not be published to a backend (the live snapshot did not move)."""
+    """A snapshot could not be published to a backend (its live snapshot did not move); the
+    message starts with the failed backends' names."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, backends: list[str]) -> None:
+        super().__init__(message)
+        self.backends = backends
 
 
 def snapshot_id_for(built: BuiltDocuments) -> str:
@@ -50,57 +60,49 @@ class PublishOutcome:
     failed: list[str] = field(default_factory=list)
 
 
-def publish(spark: SparkSession, settings: Settings, *, embedded: bool = True,
-            es_client: Elasticsearch | None = None, es_options: EsOptions | None = None, keep: int = 3,
+def publish(spark: SparkSession, settings: Settings, *, embedded: bool = True, keep: int = 3,
+            backends: list[SearchBackend] | None = None, es_client=None, es_options: ClusterOptions | None = None,
             doc_options: DocumentOptions = DocumentOptions(), raise_on_failure: bool = True) -> PublishOutcome:
-    """Build and publish one snapshot; Elasticsearch is used when `es_client` is given or
-    `settings.es_url` is set. Raises PublishError (after recording it) if a backend failed."""
+    """Build and publish one snapshot to `backends` (default: every configured one; `es_client` /
+    `es_options` stand in for the configured Elasticsearch). Raises PublishError (after recording
+    every attempt) if a backend failed."""
+    from spark_jobs.search import backends as search_backends
+
+    if backends is None:
+        overrides = {}
+        if es_client is not None or es_options is not None:
+            overrides["elasticsearch"] = search_backends.server_backend(settings, "elasticsearch", client=es_client,
+                                                                        options=es_options, keep=keep)
+        backends = search_backends.publishing(settings, embedded=embedded, keep=keep, overrides=overrides)
     built = build_documents(spark, settings, options=doc_options)
     sid = snapshot_id_for(built)
     out = PublishOutcome(sid, built, metrics={
         "snapshot_id": sid, "entities_version": built.entities_version, "edges_version": built.edges_version,
         "documents": built.documents, "owner_documents": built.owner_documents})
-
-    if embedded:
-        from spark_jobs.search.embedded import expire_snapshots, write_snapshot
-
+    failed_backends: list[str] = []
+    for backend in backends:
         try:
-            written = write_snapshot(settings, sid, documents_of(settings, built))
-            expired = expire_snapshots(settings, keep=keep)
-        except Exception as exc:  # noqa: BLE001 - recorded, then raised below
-            out.rows.append(_row(sid, built, "embedded", [], {}, 1, "failed"))
-            out.failed.append(f"embedded: {exc}")
-        else:
-            out.rows.append(_row(sid, built, "embedded", [str(written.path / k) for k in written.doc_counts],
-                                 written.doc_counts, 0, "published"))
-            out.metrics.update(embedded_path=str(written.path), embedded_expired=len(expired))
-
-    if es_client is not None or settings.es_url:
-        from spark_jobs.search import es
-
-        options = es_options or es.EsOptions(prefix=settings.es_index_prefix, keep=keep)
-        names = es.index_names(options.prefix, sid)
-        try:
-            client = es_client or es.connect(settings.es_url, request_timeout=options.request_timeout)
-            result = es.publish_snapshot(client, sid, documents_of(settings, built), options=options)
-        except Exception as exc:  # noqa: BLE001 - an unreachable cluster is recorded like a failed bulk
-            out.rows.append(_row(sid, built, "elasticsearch", list(names.values()), {}, 1, "failed"))
-            out.failed.append(f"elasticsearch: {type(exc).__name__}: {str(exc)[:300]}")
-        else:
-            out.rows.append(_row(sid, built, "elasticsearch", list(result.index_names.values()), result.doc_counts,
-                                 result.errors, result.status))
-            out.metrics.update(es_status=result.status, es_errors=result.errors, es_deleted=len(result.deleted))
-            if result.status == "failed":
-                out.failed.append(f"elasticsearch: {result.errors} bulk errors, alias left on "
-                                  f"{result.previous.get('entities')}: {'; '.join(result.error_samples[:3])}")
+            result = backend.publish(sid, documents_of(settings, built))
+        except Exception as exc:  # noqa: BLE001 - unreachable, or died mid-publish: recorded, raised below
+            out.rows.append(_row(sid, built, backend.name, backend.planned_names(sid), {}, 1, "failed"))
+            out.failed.append(f"{backend.name}: {type(exc).__name__}: {str(exc)[:300]}")
+            failed_backends.append(backend.name)
+            continue
+        out.rows.append(_row(sid, built, backend.name, result.names, result.doc_counts, result.errors, result.status))
+        out.metrics.update(result.metrics)
+        if result.status == "failed":
+            out.failed.append(f"{backend.name}: {result.problem}")
+            failed_backends.append(backend.name)
 
     if out.rows:
         tables.register(spark, settings, ["search.snapshots"])
         tables.append(spark.createDataFrame(out.rows, tables.table("search.snapshots").ddl), settings,
                       "search.snapshots")
     out.metrics["status"] = "failed" if out.failed else "success"
+    out.metrics["failed_backends"] = failed_backends
     if out.failed and raise_on_failure:
-        raise PublishError(f"snapshot {sid} not published: {' | '.join(out.failed)}")
+        raise PublishError(f"search snapshot {sid} not published to {', '.join(failed_backends)}: "
+                           f"{' | '.join(out.failed)}", backends=failed_backends)
     return out
 
 

@@ -1,5 +1,6 @@
-"""`search()`: one query against the live snapshot, on Elasticsearch when configured, else on
-the embedded index. Both return `SearchHit`s with the rules that matched (`why`)."""
+"""`search()`: one query against the live snapshot of one backend (`backends.reader`: embedded,
+OpenSearch or Elasticsearch; by default the configured one). Every backend returns `SearchHit`s
+with the rules that matched (`why`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any, Literal
 from spark_jobs.config import Settings
 from spark_jobs.search.ranking import RULES, SearchQuery
 
-Backend = Literal["auto", "embedded", "elasticsearch"]
+Backend = Literal["auto", "embedded", "opensearch", "elasticsearch"]
 IndexKind = Literal["entities", "owners"]
 
 
@@ -36,13 +37,10 @@ def _hit(doc: dict[str, Any], why, score: float) -> SearchHit:
 
 def search(settings: Settings, query: SearchQuery, *, kind: IndexKind = "entities", backend: Backend = "auto",
            es_client=None) -> list[SearchHit]:
-    use_es = backend == "elasticsearch" or (backend == "auto" and (es_client is not None or settings.es_url))
-    if use_es:
-        from spark_jobs.search import es
+    """`es_client` (a ready Elasticsearch client) implies `backend="elasticsearch"` under auto."""
+    from spark_jobs.search.backends import reader
 
-        client = es_client or es.connect(settings.es_url)
-        return [_hit(h["_source"], h.get("matched_queries") or (), h.get("_score"))
-                for h in es.search(client, settings.es_index_prefix, query, kind=kind)]
-    from spark_jobs.search.embedded import EmbeddedSearcher
-
-    return [_hit(h.doc, h.why, h.score) for h in EmbeddedSearcher(settings).search(query, kind=kind)]
+    if es_client is not None and backend == "auto":
+        backend = "elasticsearch"
+    engine = reader(settings, backend, client=es_client if backend == "elasticsearch" else None)
+    return [_hit(doc, why, score) for doc, why, score in engine.search(query, kind=kind)]

@@ -57,13 +57,26 @@ def test_airflow_variable_and_connections_override_the_environment(monkeypatch, 
     assert plain.lakehouse == str(tmp_path / "env-lh") and plain.es_url is None
 
 
+def test_opensearch_connection_gives_the_url_with_its_credentials(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "af"))
+    monkeypatch.delenv("MLG_OPENSEARCH_URL", raising=False)
+    monkeypatch.setenv("AIRFLOW_CONN_MLG_OPENSEARCH", json.dumps({
+        "conn_type": "opensearch", "host": "search.example", "port": 443, "schema": "https",
+        "login": "mlg", "password": "p@ss/word"}))
+    s = af_settings.task_settings(use_airflow=True)
+    assert s.opensearch_url == "https://mlg:p%40ss%2Fword@search.example:443"
+    assert af_settings.task_settings(use_airflow=False).opensearch_url is None
+
+
 def test_settings_env_round_trips_through_the_environment(settings):
     import dataclasses
 
     from spark_jobs.config import Settings
 
     s = dataclasses.replace(settings, source_urls={"registry": "http://r"}, sqs_queues={"abtest": "q"},
-                            sqs_endpoint_url="http://sqs", es_url="http://es")
+                            sqs_endpoint_url="http://sqs", es_url="http://es", opensearch_url="http://os:9200",
+                            opensearch_index_prefix="osp", search_backend="opensearch")
     again = Settings.load(env=af_settings.settings_env(s))
     assert again == s
 

@@ -1,8 +1,12 @@
-"""Embedded search relevance over a built lakehouse: documents built by the publish stage from
-real graph tables, indexed into tantivy, queried with the shared ranking rules."""
+"""Search relevance over a built lakehouse, on every engine with the same expectations: documents
+built by the publish stage from real graph tables, published in one stage run to the embedded
+tantivy index and to a real OpenSearch node (tests/fixtures/opensearch.py), queried with the
+shared ranking rules (`built` is parametrised over the engines)."""
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from datetime import datetime, timezone
 
 import pytest
@@ -53,13 +57,18 @@ def lakehouse_graph() -> Graph:
     )
 
 
+ENGINES = ("embedded", "opensearch")
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A lakehouse with the graph above and one published embedded snapshot (the publish stage)."""
+def published(tmp_path_factory, opensearch_node):
+    """A lakehouse with the graph above and one snapshot published by the publish stage to the
+    embedded engine and to OpenSearch."""
     from spark_jobs.session import spark_session
 
     root = tmp_path_factory.mktemp("search")
-    settings = Settings.load(env={}, lakehouse=str(root / "lakehouse"), state_dir=str(root / "state"))
+    settings = Settings.load(env={}, lakehouse=str(root / "lakehouse"), state_dir=str(root / "state"),
+                             opensearch_url=opensearch_node.url, opensearch_index_prefix=f"rel-{uuid.uuid4().hex[:8]}")
     with spark_session(settings) as spark:
         write_graph(spark, settings, lakehouse_graph())
         # graph.impact as the closure stage writes it: the model depends on the pipeline
@@ -68,21 +77,41 @@ def built(tmp_path_factory):
                                             tables.table("graph.impact").ddl), settings, "graph.impact")
         metrics = stages.run_stage("publish", spark, settings, stages.RunContext.new()).metrics
         snapshots = tables.read(spark, settings, "search.snapshots").collect()
-    return settings, metrics, snapshots
+    try:
+        yield settings, metrics, snapshots
+    finally:
+        from tests.fixtures.opensearch import drop_prefix
+
+        drop_prefix(opensearch_node.url, settings.opensearch_index_prefix)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def built(request, published):
+    """The published lakehouse, with searches going to one engine (the configured default)."""
+    settings, metrics, snapshots = published
+    return dataclasses.replace(settings, search_backend=request.param), metrics, snapshots
 
 
 def find(settings, text, **kw):
     kind = kw.pop("kind", "entities")
-    return search(settings, SearchQuery(text=text, **kw), kind=kind, backend="embedded")
+    return search(settings, SearchQuery(text=text, **kw), kind=kind)  # settings.search_backend (embedded if unset)
 
 
-def test_stage_records_the_embedded_snapshot(built):
-    settings, metrics, snapshots = built
+def test_stage_records_one_snapshot_per_engine(published):
+    from spark_jobs.search import backends, cluster
+
+    settings, metrics, snapshots = published
+    sid = metrics["snapshot_id"]
     assert metrics["status"] == "success" and metrics["documents"] == 13 and metrics["owner_documents"] == 3
-    (row,) = snapshots
-    assert (row.backend, row.status, row.errors, row.snapshot_id) == ("embedded", "published", 0, metrics["snapshot_id"])
-    assert dict(row.doc_counts) == {"entities": 13, "owners": 3}
-    assert current_snapshot(settings) == metrics["snapshot_id"]
+    assert metrics["opensearch_status"] == "published" and metrics["failed_backends"] == []
+    rows = sorted(snapshots, key=lambda r: r.backend)
+    assert [(r.backend, r.status, r.errors, r.snapshot_id) for r in rows] == [
+        ("embedded", "published", 0, sid), ("opensearch", "published", 0, sid)]
+    assert all(dict(r.doc_counts) == {"entities": 13, "owners": 3} for r in rows)
+    assert current_snapshot(settings) == sid
+    live = cluster.current_indices(backends.server_backend(settings, "opensearch").cluster,
+                                   settings.opensearch_index_prefix)
+    assert live == cluster.index_names(settings.opensearch_index_prefix, sid)
 
 
 def test_exact_name_beats_a_longer_name_containing_it(built):
@@ -195,3 +224,25 @@ def test_no_snapshot_is_a_clear_error(tmp_path):
     settings = Settings.load(env={}, lakehouse=str(tmp_path / "lh"), state_dir=str(tmp_path / "state"))
     with pytest.raises(FileNotFoundError, match="no search snapshot"):
         find(settings, "x")
+
+
+def test_mlg_search_reads_the_backend_asked_for(published, monkeypatch, capsys):
+    import json
+
+    from spark_jobs.cli import main
+
+    settings, _, _ = published
+    for key, value in {"MLG_LAKEHOUSE": settings.lakehouse, "MLG_STATE_DIR": settings.state_dir,
+                       "MLG_OPENSEARCH_URL": settings.opensearch_url,
+                       "MLG_OPENSEARCH_INDEX_PREFIX": settings.opensearch_index_prefix}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("MLG_ES_URL", raising=False)
+    monkeypatch.delenv("MLG_SEARCH_BACKEND", raising=False)
+    firsts = {}
+    for backend in (*ENGINES, "auto"):
+        assert main(["search", "rankng-v5", "--backend", backend, "--format", "json"]) == 0
+        hits = json.loads(capsys.readouterr().out)
+        firsts[backend] = (hits[0]["uri"], hits[0]["why"])
+    assert set(firsts.values()) == {(RANKING_V5, ["fuzzy"])}
+    assert main(["search", "x", "--backend", "elasticsearch"]) == 2
+    assert "needs a URL: set MLG_ES_URL" in capsys.readouterr().err

@@ -1,7 +1,10 @@
-"""Elasticsearch publisher: against FakeElasticsearch (tests/fakes, always) and against a real
-cluster when MLG_TEST_ES_URL is set (skipped otherwise, with that reason). Mapping and analysers,
-bulk item errors, 429 back-off, the atomic alias swap, retention, and a partial bulk failure that
-leaves the aliases on the old snapshot."""
+"""The search-server publisher contract (spark_jobs.search.cluster), with the same tests on
+every server: FakeElasticsearch (tests/fakes) through the official Elasticsearch client, a real
+OpenSearch node (tests/fixtures/opensearch.py) through opensearch-py, and a real Elasticsearch
+cluster when MLG_TEST_ES_URL is set (skipped otherwise, with that reason: none can run here).
+Mapping and analysers, bulk item errors, 429 back-off (the fake, through both clients), the
+atomic alias swap, retention, a republished snapshot not indexed again, and a partial bulk
+failure that leaves the aliases on the old snapshot."""
 
 from __future__ import annotations
 
@@ -11,12 +14,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from spark_jobs.search import dsl, es
+from spark_jobs.search import cluster, dsl, es, opensearch
 from spark_jobs.search.ranking import RULES, SearchQuery
 from tests.fakes.elasticsearch import FakeElasticsearch
 
 pytestmark = pytest.mark.integration
 FAST = dict(initial_backoff=0.01, max_backoff=0.05, max_retries=3)
+CLIENTS = {"elasticsearch": es, "opensearch": opensearch}
 
 
 @dataclass
@@ -24,53 +28,75 @@ class Target:
     client: object
     prefix: str
     fake: FakeElasticsearch | None
+    cluster: cluster.Cluster
 
-    def options(self, **kw) -> es.EsOptions:
-        return es.EsOptions(prefix=self.prefix, **{**FAST, **kw})
+    def options(self, **kw) -> cluster.ClusterOptions:
+        return cluster.ClusterOptions(prefix=self.prefix, **{**FAST, **kw})
 
     def aliases(self) -> dict[str, list[str]]:
-        return {kind: [n for n in [es.current_indices(self.client, self.prefix)[kind]] if n]
-                for kind in es.INDEX_KINDS}
+        return {kind: [n for n in [cluster.current_indices(self.cluster, self.prefix)[kind]] if n]
+                for kind in cluster.INDEX_KINDS}
 
 
-def _fake_target():
+def _target(module, url: str, fake: FakeElasticsearch | None = None) -> Target:
+    client = module.connect(url)
+    return Target(client, f"mlgtest-{uuid.uuid4().hex[:8]}", fake, module.wrap(client))
+
+
+def _fake_target(client: str = "elasticsearch"):
     fake = FakeElasticsearch().start()
     try:
-        yield Target(es.connect(fake.url), f"mlgtest-{uuid.uuid4().hex[:8]}", fake)
+        yield _target(CLIENTS[client], fake.url, fake)
     finally:
         fake.stop()
 
 
-def _real_target():
+def _opensearch_target(node):
+    from tests.fixtures.opensearch import drop_prefix
+
+    target = _target(opensearch, node.url)
+    yield target
+    drop_prefix(node.url, target.prefix)
+
+
+def _real_es_target():
     url = os.environ.get("MLG_TEST_ES_URL")
     if not url:
         pytest.skip("MLG_TEST_ES_URL is not set: no real Elasticsearch cluster to test against")
-    prefix = f"mlgtest-{uuid.uuid4().hex[:8]}"
-    client = es.connect(url)
-    yield Target(client, prefix, None)
+    target = _target(es, url)
+    client = target.client
+    yield target
     # by name: wildcard deletes are refused by default (action.destructive_requires_name)
-    for name in client.indices.get(index=f"{prefix}-*", expand_wildcards="all").body:
+    for name in client.indices.get(index=f"{target.prefix}-*", expand_wildcards="all").body:
         client.indices.delete(index=name)
-    client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-search")
+    client.options(ignore_status=404).indices.delete_index_template(name=f"{target.prefix}-search")
 
 
-@pytest.fixture(params=["fake", "real"])
+def _server_target(request, name: str):
+    if name == "fake":
+        return _fake_target()
+    if name == "opensearch":
+        return _opensearch_target(request.getfixturevalue("opensearch_node"))
+    return _real_es_target()
+
+
+@pytest.fixture(params=["fake", "opensearch", "elasticsearch"])
 def target(request):
-    """The publisher contract, against the fake always and a real cluster when one is configured."""
-    yield from (_fake_target() if request.param == "fake" else _real_target())
+    """The publisher contract, against the fake and the real OpenSearch node always, and a real
+    Elasticsearch cluster when one is configured."""
+    yield from _server_target(request, request.param)
 
 
-@pytest.fixture
-def fake_target():
-    """Only the fake can be told to answer 429."""
-    yield from _fake_target()
+@pytest.fixture(params=["elasticsearch", "opensearch"])
+def fake_target(request):
+    """Only the fake can be told to answer 429 (through each backend's client)."""
+    yield from _fake_target(request.param)
 
 
-@pytest.fixture
-def real_target():
-    """Only a real cluster runs the search DSL (the fake implements no _search; the DSL's shape is
-    unit-tested and the same ranking rules are exercised end to end on the embedded engine)."""
-    yield from _real_target()
+@pytest.fixture(params=["opensearch", "elasticsearch"])
+def real_target(request):
+    """Only a real server runs the search DSL (the fake implements no _search)."""
+    yield from _server_target(request, request.param)
 
 
 def docs(n: int = 3, *, bad: str | None = None) -> dict[str, list[dict]]:
@@ -84,10 +110,10 @@ def docs(n: int = 3, *, bad: str | None = None) -> dict[str, list[dict]]:
 
 
 def test_first_publish_creates_mapped_indices_and_aliases(target):
-    result = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(), options=target.options())
+    result = cluster.publish_snapshot(target.cluster, "v0000000001-e0000000001", docs(), options=target.options())
     assert result.status == "published" and result.errors == 0
     assert result.doc_counts == {"entities": 3, "owners": 1}
-    names = es.index_names(target.prefix, "v0000000001-e0000000001")
+    names = cluster.index_names(target.prefix, "v0000000001-e0000000001")
     assert target.aliases() == {"entities": [names["entities"]], "owners": [names["owners"]]}
     mapping = target.client.indices.get_mapping(index=names["entities"])[names["entities"]]["mappings"]
     name = mapping["properties"]["name"]
@@ -98,15 +124,15 @@ def test_first_publish_creates_mapped_indices_and_aliases(target):
 
 
 def test_second_snapshot_swaps_both_aliases_in_one_request(target):
-    es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(2), options=target.options())
-    result = es.publish_snapshot(target.client, "v0000000002-e0000000001", docs(4), options=target.options())
+    cluster.publish_snapshot(target.cluster, "v0000000001-e0000000001", docs(2), options=target.options())
+    result = cluster.publish_snapshot(target.cluster, "v0000000002-e0000000001", docs(4), options=target.options())
     assert result.status == "published" and result.previous["entities"].endswith("v0000000001-e0000000001")
-    new = es.index_names(target.prefix, "v0000000002-e0000000001")
+    new = cluster.index_names(target.prefix, "v0000000002-e0000000001")
     assert target.aliases() == {"entities": [new["entities"]], "owners": [new["owners"]]}
     assert int(target.client.count(index=f"{target.prefix}-entities")["count"]) == 4
     if target.fake:
         last = target.fake.calls("POST", "/_aliases")[-1][2]["actions"]
-        old = es.index_names(target.prefix, "v0000000001-e0000000001")
+        old = cluster.index_names(target.prefix, "v0000000001-e0000000001")
         assert last == [
             {"remove": {"index": old["entities"], "alias": f"{target.prefix}-entities"}},
             {"add": {"index": new["entities"], "alias": f"{target.prefix}-entities"}},
@@ -116,45 +142,54 @@ def test_second_snapshot_swaps_both_aliases_in_one_request(target):
 
 
 def test_partial_bulk_failure_leaves_the_alias_on_the_old_snapshot(target):
-    first = es.index_names(target.prefix, "v0000000001-e0000000001")
-    es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(2), options=target.options())
-    result = es.publish_snapshot(target.client, "v0000000002-e0000000001", docs(5, bad="aip://model/registry/bad"),
+    first = cluster.index_names(target.prefix, "v0000000001-e0000000001")
+    cluster.publish_snapshot(target.cluster, "v0000000001-e0000000001", docs(2), options=target.options())
+    result = cluster.publish_snapshot(target.cluster, "v0000000002-e0000000001", docs(5, bad="aip://model/registry/bad"),
                                  options=target.options())
     assert result.status == "failed" and result.errors == 1
     assert "aip://model/registry/bad" in result.error_samples[0] and "400" in result.error_samples[0]
     assert result.doc_counts["entities"] == 5  # the good ones went in, yet nothing moved
     assert target.aliases() == {"entities": [first["entities"]], "owners": [first["owners"]]}
     assert int(target.client.count(index=f"{target.prefix}-entities")["count"]) == 2
-    failed = es.index_names(target.prefix, "v0000000002-e0000000001")
+    failed = cluster.index_names(target.prefix, "v0000000002-e0000000001")
     assert not target.client.indices.exists(index=failed["entities"])  # dropped
     # and a later good snapshot publishes normally
-    assert es.publish_snapshot(target.client, "v0000000003-e0000000001", docs(1),
+    assert cluster.publish_snapshot(target.cluster, "v0000000003-e0000000001", docs(1),
                                options=target.options()).status == "published"
 
 
 def test_failed_first_publish_creates_no_alias(target):
-    result = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(1, bad="x"),
+    result = cluster.publish_snapshot(target.cluster, "v0000000001-e0000000001", docs(1, bad="x"),
                                  options=target.options(delete_failed=False))
     assert result.status == "failed"
     assert target.aliases() == {"entities": [], "owners": []}
     # kept for inspection when asked; a retry of the same snapshot replaces the leftover index
     assert target.client.indices.exists(index=result.index_names["entities"])
-    retry = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(1), options=target.options())
+    retry = cluster.publish_snapshot(target.cluster, "v0000000001-e0000000001", docs(1), options=target.options())
     assert retry.status == "published" and retry.doc_counts["entities"] == 1
 
 
-def test_republishing_the_live_snapshot_is_unchanged(target):
-    es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(2), options=target.options())
-    again = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(2), options=target.options())
+def test_a_snapshot_published_twice_is_not_indexed_twice(target):
+    cluster.publish_snapshot(target.cluster, "v0000000001-e0000000001", docs(2), options=target.options())
+    read = []
+
+    def watched(kind_docs):
+        for doc in kind_docs:
+            read.append(doc["id"])
+            yield doc
+
+    again = cluster.publish_snapshot(target.cluster, "v0000000001-e0000000001",
+                                     {k: watched(v) for k, v in docs(2).items()}, options=target.options())
     assert again.status == "unchanged" and again.doc_counts == {"entities": 2, "owners": 1}
+    assert read == []  # no document was even read, let alone sent
 
 
 def test_keeps_the_last_n_snapshots(target):
     for n in range(1, 5):
-        result = es.publish_snapshot(target.client, f"v{n:010d}-e0000000001", docs(1), options=target.options(keep=2))
-    assert sorted(result.deleted) == sorted(es.index_names(target.prefix, "v0000000002-e0000000001").values())
-    for kind in es.INDEX_KINDS:
-        assert es.list_snapshot_indices(target.client, target.prefix, kind) == [
+        result = cluster.publish_snapshot(target.cluster, f"v{n:010d}-e0000000001", docs(1), options=target.options(keep=2))
+    assert sorted(result.deleted) == sorted(cluster.index_names(target.prefix, "v0000000002-e0000000001").values())
+    for kind in cluster.INDEX_KINDS:
+        assert cluster.list_snapshot_indices(target.cluster, target.prefix, kind) == [
             f"{target.prefix}-{kind}-v{n:010d}-e0000000001" for n in (3, 4)]
 
 
@@ -162,7 +197,7 @@ def test_bulk_429_is_retried_with_backoff(fake_target):
     target = fake_target
     target.fake.throttle["aip://model/registry/m1"] = 2
     target.fake.reject_bulk_requests = 1
-    result = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(3), options=target.options())
+    result = cluster.publish_snapshot(target.cluster, "v0000000001-e0000000001", docs(3), options=target.options())
     assert result.status == "published" and result.doc_counts["entities"] == 3
     assert len([r for r in target.fake.requests if r[1].endswith("/_bulk")]) >= 4  # rejected request + 2 throttled retries + owners
 
@@ -170,7 +205,7 @@ def test_bulk_429_is_retried_with_backoff(fake_target):
 def test_429_beyond_the_retries_is_a_failure(fake_target):
     target = fake_target
     target.fake.throttle["aip://model/registry/m0"] = 99
-    result = es.publish_snapshot(target.client, "v0000000001-e0000000001", docs(2),
+    result = cluster.publish_snapshot(target.cluster, "v0000000001-e0000000001", docs(2),
                                  options=target.options(max_retries=1))
     assert result.status == "failed" and "429" in result.error_samples[0]
     assert target.aliases() == {"entities": [], "owners": []}
@@ -178,14 +213,14 @@ def test_429_beyond_the_retries_is_a_failure(fake_target):
 
 def test_search_dsl_runs_on_a_real_cluster(real_target):
     target = real_target
-    es.publish_snapshot(target.client, "v0000000001-e0000000001",
+    cluster.publish_snapshot(target.cluster, "v0000000001-e0000000001",
                         {"entities": [{"id": "a", "entity_type": "Model", "name": "ranking"},
                                       {"id": "b", "entity_type": "Model", "name": "ranking-v5"},
                                       {"id": "c", "entity_type": "Model", "name": "churn-predictor"}],
                          "owners": []}, options=target.options())
-    hits = es.search(target.client, target.prefix, SearchQuery(text="ranking"))
+    hits = cluster.search(target.cluster, target.prefix, SearchQuery(text="ranking"))
     assert [h["_id"] for h in hits[:2]] == ["a", "b"] and "exact" in hits[0]["matched_queries"]
-    hits = es.search(target.client, target.prefix, SearchQuery(text="churn-predictr"))
+    hits = cluster.search(target.cluster, target.prefix, SearchQuery(text="churn-predictr"))
     assert hits[0]["_id"] == "c" and "fuzzy" in hits[0]["matched_queries"]
     assert {r.why for r in RULES} >= set(hits[0]["matched_queries"])
 

@@ -28,7 +28,9 @@ def test_name_rules_are_tiered_exact_prefix_fuzzy():
 def test_every_rule_is_one_named_constant_score_clause_with_its_boost():
     body = dsl.search_body(SearchQuery(text="Ranking-V5"))
     named = [(c["constant_score"]["_name"], c["constant_score"]["boost"]) for c in clauses(body)]
-    assert named == [(r.why, r.boost) for r in RULES]
+    # unique names (a server keeps one query per name), read back as the rules' why-labels
+    assert named == [(f"{r.why}#{n}", r.boost) for n, r in enumerate(RULES)]
+    assert dsl.why_labels(["prefix#1", "fuzzy#2", "exact#0", "fuzzy#3"]) == ["prefix", "fuzzy", "exact"]
     exact = clauses(body)[0]["constant_score"]["filter"]["bool"]["should"][0]
     assert exact == {"term": {"name.keyword": {"value": "Ranking-V5", "case_insensitive": True}}}
     whole = clauses(body)[2]["constant_score"]["filter"]["bool"]["should"][0]
@@ -37,7 +39,7 @@ def test_every_rule_is_one_named_constant_score_clause_with_its_boost():
     assert fuzzy["fuzziness"] == "AUTO" and fuzzy["operator"] == "and"
     prefix = clauses(body)[1]["constant_score"]["filter"]["bool"]["should"][1]
     assert prefix == {"match_phrase": {"aliases.prefix": {"query": "Ranking-V5"}}}
-    tag = next(c for c in clauses(body) if c["constant_score"]["_name"] == "tag")
+    tag = next(c for c in clauses(body) if c["constant_score"]["_name"].startswith("tag#"))
     assert "tags.text" in tag["constant_score"]["filter"]["match"]
 
 
