@@ -241,8 +241,8 @@ def test_mlg_search_reads_the_backend_asked_for(published, monkeypatch, capsys):
     firsts = {}
     for backend in (*ENGINES, "auto"):
         assert main(["search", "rankng-v5", "--backend", backend, "--format", "json"]) == 0
-        hits = json.loads(capsys.readouterr().out)
-        firsts[backend] = (hits[0]["uri"], hits[0]["why"])
-    assert set(firsts.values()) == {(RANKING_V5, ["fuzzy"])}
+        hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        firsts[backend] = (hits[0]["uri"], tuple(hits[0]["why"]))
+    assert set(firsts.values()) == {(RANKING_V5, ("fuzzy",))}
     assert main(["search", "x", "--backend", "elasticsearch"]) == 2
     assert "needs a URL: set MLG_ES_URL" in capsys.readouterr().err

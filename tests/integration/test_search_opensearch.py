@@ -76,7 +76,7 @@ def test_unreachable_node_fails_only_its_backend_and_the_build_says_which(spark,
     assert main(["build", "--only", "publish"]) == 0
     capsys.readouterr()
     assert main(["search", "feed", "--backend", "opensearch", "--format", "json"]) == 0
-    assert [h["uri"] for h in json.loads(capsys.readouterr().out)] == [model]
+    assert [json.loads(line)["uri"] for line in capsys.readouterr().out.splitlines()] == [model]
     statuses = [(r.backend, r.status) for r in tables.read(spark, settings, "search.snapshots").collect()]
     assert sorted(statuses).count(("opensearch", "published")) == 1 and len(statuses) == 4
 
