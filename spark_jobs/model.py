@@ -17,6 +17,10 @@ PLATFORMS: tuple[str, ...] = (
     "identity",
 )
 
+SELF_DESCRIBING_PLATFORMS: tuple[str, ...] = ("openlineage",)
+"""Platforms whose events describe their own entities (OpenLineage: jobs, runs, datasets); their
+entities have the usual types under their own platform id, e.g. `aip://pipeline/openlineage/...`."""
+
 EntityState = Literal["reference", "hydrated", "enriched", "deleted", "failed"]
 ENTITY_STATES: tuple[str, ...] = ("reference", "hydrated", "enriched", "deleted", "failed")
 
@@ -53,6 +57,9 @@ class EntityType(str, Enum):
         parsed = AipUri.parse(uri)
         for entity_type in cls:
             if entity_type.component == parsed.component_type and entity_type.platform == parsed.platform_id:
+                return entity_type
+        for entity_type in cls:  # the same kind of entity from a self-describing source (openlineage)
+            if entity_type.component == parsed.component_type and parsed.platform_id in SELF_DESCRIBING_PLATFORMS:
                 return entity_type
         raise ValueError(f"no entity type for component {parsed.component_type!r}: {uri!r}")
 

@@ -44,8 +44,9 @@ def resolve_owners(clients: Clients, config: HydrationConfig, emails: Iterable[s
 
 def hydrate_entities(spark: SparkSession, settings: Settings, config: HydrationConfig,
                      work: Iterable[tuple[str, str]], *, batch: str, state: str = "hydrated",
-                     clients: Clients | None = None) -> dict[str, Any]:
-    """Hydrate `(entity_type, source key)` pairs into staging batch `batch`."""
+                     clients: Clients | None = None, writer: StagingWriter | None = None) -> dict[str, Any]:
+    """Hydrate `(entity_type, source key)` pairs into staging batch `batch` (through `writer`
+    when the caller already staged rows of this batch in it; it is closed here)."""
     clients = clients or Clients(settings, config)
     requested: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
     unroutable = 0
@@ -66,7 +67,7 @@ def hydrate_entities(spark: SparkSession, settings: Settings, config: HydrationC
     emails = [e for r in results if r.status == "ok" for e in r.kind.owner_emails(r.payload)]
     owner_users = [u for u in resolve_owners(clients, config, emails, resolver) if u.status == "ok"]
 
-    writer = StagingWriter(spark, settings, batch, chunk_rows=config.stage_chunk_rows)
+    writer = writer or StagingWriter(spark, settings, batch, chunk_rows=config.stage_chunk_rows)
     lock = threading.Lock()
     counts = {"requested": sum(len(v) for v in requested.values()), "unroutable": unroutable,
               "hydrated": 0, "deleted": 0, "failed": 0, "owner_users": 0}

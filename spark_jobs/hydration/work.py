@@ -82,27 +82,49 @@ def _commit_time(settings: Settings, version: int) -> datetime | None:
 
 def new_events(spark: SparkSession, settings: Settings, since: int | None,
                until: int | None) -> DataFrame | None:
-    """Events landed after version `since` up to `until` (entity_type, entity_key), or None."""
+    """Events landed after version `since` up to `until` (source, entity_type, entity_key), or None."""
     from pyspark.sql import functions as F
 
     if until is None or (since is not None and since >= until):
         return None
     if since is None:
-        return tables.read(spark, settings, "landing.events", at_version=until).select("entity_type", "entity_key")
+        return tables.read(spark, settings, "landing.events", at_version=until).select(*EVENT_COLUMNS)
     added = _added_files(settings, since, until)
     if added is not None:
-        return spark.read.parquet(*added).select("entity_type", "entity_key") if added else None
+        return spark.read.parquet(*added).select(*EVENT_COLUMNS) if added else None
     events = tables.read(spark, settings, "landing.events", at_version=until)
     bound = _commit_time(settings, since)
     if bound is not None:
         events = events.where((F.col("ingest_date") >= F.lit((bound - SLACK).date()))
                               & (F.col("received_at") >= F.lit(bound - SLACK)))
-    return events.select("entity_type", "entity_key")
+    return events.select(*EVENT_COLUMNS)
+
+
+EVENT_COLUMNS = ("source", "entity_type", "entity_key")
 
 
 def coalesce(events: DataFrame | None) -> list[tuple[str, str]]:
-    """One (entity_type, entity_key) per entity, in a stable order."""
+    """One (entity_type, entity_key) per entity to fetch, in a stable order (events of a
+    self-describing source are their own payload: never fetched, see `self_described`)."""
+    from pyspark.sql import functions as F
+
+    from spark_jobs.providers import SELF_DESCRIBING
+
     if events is None:
         return []
-    rows = events.where("entity_type IS NOT NULL AND entity_key IS NOT NULL").distinct().collect()
+    rows = (events.where("entity_type IS NOT NULL AND entity_key IS NOT NULL")
+            .where(~F.col("source").isin(*SELF_DESCRIBING)).select("entity_type", "entity_key")
+            .distinct().collect())
     return sorted((r["entity_type"], r["entity_key"]) for r in rows)
+
+
+def self_described(events: DataFrame | None) -> list[str]:
+    """The self-describing sources (OpenLineage) with new events in `events`."""
+    from pyspark.sql import functions as F
+
+    from spark_jobs.providers import SELF_DESCRIBING
+
+    if events is None:
+        return []
+    rows = events.where(F.col("source").isin(*SELF_DESCRIBING)).select("source").distinct().collect()
+    return sorted(r["source"] for r in rows)

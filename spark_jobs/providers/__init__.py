@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import importlib
 
-from spark_jobs.model import EntityType
+from spark_jobs.model import SELF_DESCRIBING_PLATFORMS, EntityType
 from spark_jobs.providers.base import EventSpec, Kind, Normalised, Provider, Resolver
 
 MODULES: tuple[str, ...] = ("registry", "orchestrator", "abtest", "featurestore", "datasets", "identity")
+SELF_DESCRIBING: tuple[str, ...] = SELF_DESCRIBING_PLATFORMS
+"""Sources whose events are their own payload (nothing to fetch): `spark_jobs.providers.<name>`
+exposes `stage(spark, settings, writer, until=)`, which the hydrate stage calls when new events
+of that source landed. Their entities live under their own platform id in every URI."""
 
 PROVIDERS: dict[str, Provider] = {}
 for _name in MODULES:
@@ -38,5 +42,5 @@ def target(entity_type: str | EntityType, key: str) -> tuple[Provider, Kind, str
     return None if found is None else (p, *found)
 
 
-__all__ = ["EventSpec", "Kind", "Normalised", "Provider", "Resolver", "PROVIDERS", "provider",
-           "all_kinds", "target"]
+__all__ = ["EventSpec", "Kind", "Normalised", "Provider", "Resolver", "PROVIDERS", "SELF_DESCRIBING",
+           "provider", "all_kinds", "target"]

@@ -48,15 +48,35 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
                        seconds_fetch=round(time.perf_counter() - started, 3))
         return metrics
 
-    tasks = work.coalesce(work.new_events(spark, settings, since, until))
+    events = work.new_events(spark, settings, since, until)
+    tasks = work.coalesce(events)
     retries = retry_due(spark, settings, datetime.now(timezone.utc))
     metrics.update(mode="events", entities_from_events=len(tasks), retries_due=len(retries))
     todo = list(dict.fromkeys(tasks + retries))
+    writer = _stage_self_described(spark, settings, config, batch, work.self_described(events), until, metrics)
     if not todo:
         metrics["entities"] = 0
+        if writer is not None:
+            metrics["staged"] = writer.close()
         return metrics
-    result = hydrate_entities(spark, settings, config, todo, batch=batch, state="hydrated")
+    result = hydrate_entities(spark, settings, config, todo, batch=batch, state="hydrated", writer=writer)
     metrics.update(entities=result["requested"], hydrated=result["hydrated"], deleted=result["deleted"],
                    failed=result["failed"], owner_users=result["owner_users"], requests=result["requests"],
                    seconds_fetch=round(time.perf_counter() - started, 3))
     return metrics
+
+
+def _stage_self_described(spark: SparkSession, settings: Settings, config: Any, batch: str, sources: list[str],
+                          until: int | None, metrics: dict[str, Any]) -> Any:
+    """Stage the sources whose events are their own payload (OpenLineage); their writer, or None."""
+    import importlib
+
+    from spark_jobs.hydration.staging import StagingWriter
+
+    if not sources:
+        return None
+    writer = StagingWriter(spark, settings, batch, chunk_rows=config.stage_chunk_rows)
+    for source in sources:
+        metrics[source] = importlib.import_module(f"spark_jobs.providers.{source}").stage(
+            spark, settings, writer, until=until)
+    return writer
