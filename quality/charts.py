@@ -84,6 +84,27 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
     return "".join(parts)
 
 
+def sparkline(values: Sequence[float | None], *, title: str, width: int = 120, height: int = 28,
+              low: float = 0.0, high: float = 100.0) -> str:
+    """A small inline trend line on a fixed scale (scores: 0-100), the last value as a dot."""
+    points = [(i, v) for i, v in enumerate(values) if v is not None]
+    if not points:
+        return '<span class="note">no runs</span>'
+    step = (width - 8) / max(1, len(values) - 1)
+    span = (high - low) or 1.0
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return 4 + i * step, height - 4 - (min(max(v, low), high) - low) / span * (height - 8)
+
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in points))
+    last_x, last_y = xy(*points[-1])
+    label = f"{title}: " + ", ".join(cell(v) for _, v in points)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+            f'height="{height}" role="img" aria-label="{esc(label)}" class="spark"><title>{esc(label)}</title>'
+            f'<polyline fill="none" stroke="{PALETTE[0]}" stroke-width="1.5" points="{coords}"/>'
+            f'<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.5" fill="{PALETTE[0]}"/></svg>')
+
+
 def _header(width: int, height: int, title: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
             f'height="{height}" role="img" aria-label="{esc(title)}" font-family="system-ui,sans-serif" '

@@ -139,10 +139,13 @@ class Checks:
                               "live entities were hydrated within the freshness window of their type")
 
     def owners_active(self) -> Iterator[CheckResult]:
+        # Same rule as the owner_assets view: an owner identity does not know (never hydrated, or
+        # deleted there) is as inactive as a user identity marks inactive.
         owned = (
             f"FROM (SELECT id, explode(owners) AS owner FROM {ENTITIES} WHERE state <> 'deleted') o "
-            f"JOIN {ENTITIES} u ON u.id = o.owner "
-            "WHERE u.entity_type = 'User' AND (upper(u.source_status) = 'INACTIVE' OR u.state = 'deleted')"
+            f"LEFT JOIN {ENTITIES} u ON u.id = o.owner "
+            "WHERE u.id IS NULL OR u.state IN ('reference', 'deleted') "
+            "OR (u.entity_type = 'User' AND upper(coalesce(u.source_status, '')) = 'INACTIVE')"
         )
         row = self._one(f"SELECT count(DISTINCT o.id) AS assets, count(DISTINCT o.owner) AS users {owned}")
         total = self._one(f"SELECT count(*) AS n FROM {ENTITIES} WHERE state <> 'deleted' AND size(owners) > 0").n
@@ -152,7 +155,7 @@ class Checks:
         if row.assets:
             observed["examples"] = self._examples(f"SELECT DISTINCT concat(o.id, ' owned by ', o.owner) {owned}")
         yield CheckResult("freshness", "owners_active", "owners", success, self.config.severity("owners_active"),
-                          observed, "no current asset is owned by a user who is inactive in (or deleted from) identity")
+                          observed, "no current asset is owned by a user who is inactive in, unknown to or deleted from identity")
 
 
 def drift(snapshot: Snapshot, config: QualityConfig) -> list[CheckResult]:

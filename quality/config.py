@@ -44,9 +44,20 @@ DEFAULT_SEVERITIES: dict[str, Severity] = {
     "share_with_tags": "warning",
     "entity_count_drop": "critical",
     "inferred_edge_count_drop": "critical",
+    # a domain's mean metadata score fell by more than `score_drop_max` points since the previous run
+    "score_drop": "warning",
 }
 
 _DEFAULT_FRESHNESS_HOURS = {"*": 24.0 * 7}
+
+# The parts of an entity's metadata score and their weights (the score is their weighted share, 0-100).
+SCORE_PARTS: tuple[str, ...] = ("description", "owner", "owners_known", "fresh", "lineage", "tags", "checks")
+_DEFAULT_SCORE_WEIGHTS = {"description": 25.0, "owner": 25.0, "owners_known": 10.0, "fresh": 15.0,
+                          "lineage": 10.0, "tags": 10.0, "checks": 5.0}
+# Days since the source last changed an asset's metadata before it is stale ("*" = any other type).
+_DEFAULT_SCORE_FRESHNESS_DAYS = {"*": 180.0, "ModelInstance": 90.0, "Dataset": 90.0, "AbTest": 120.0}
+_MAPPINGS = {"score_weights": _DEFAULT_SCORE_WEIGHTS, "score_freshness_days": _DEFAULT_SCORE_FRESHNESS_DAYS,
+             "score_drop_max": {}}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +82,15 @@ class QualityConfig:
     drift_max_drop_share: float = 0.3
     # ... counted only when the baseline had at least this many (tiny types are noise).
     drift_min_baseline: int = 10
+    # Metadata score: weight of each part (SCORE_PARTS), freshness window per type in days, and the
+    # types whose sources carry descriptions / labels (only those lose points for having none).
+    score_weights: Mapping[str, float] = field(default_factory=lambda: dict(_DEFAULT_SCORE_WEIGHTS))
+    score_freshness_days: Mapping[str, float] = field(default_factory=lambda: dict(_DEFAULT_SCORE_FRESHNESS_DAYS))
+    score_description_types: tuple[str, ...] = ("Model", "Pipeline", "Feature", "Dataset")
+    score_tag_types: tuple[str, ...] = ("Model", "ModelInstance")
+    # Score drift gate: most points a domain's mean score may fall between two runs, per domain
+    # ("*" = every domain); empty = not judged. Severity of `score_drop` decides fail or warn.
+    score_drop_max: Mapping[str, float] = field(default_factory=dict)
     severities: Mapping[str, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
     # How many example values a failed expectation keeps in quality.results.
     examples: int = 5
@@ -80,6 +100,11 @@ class QualityConfig:
 
     def freshness_window(self, entity_type: str) -> float:
         return float(self.freshness_hours.get(entity_type, self.freshness_hours.get("*", 168.0)))
+
+    def score_drop_limit(self, domain: str) -> float | None:
+        """Most points `domain`'s score may fall between runs, or None when not judged."""
+        limit = self.score_drop_max.get(domain, self.score_drop_max.get("*"))
+        return None if limit is None else float(limit)
 
     @classmethod
     def load(cls, options: Mapping[str, Any] | None = None, *,
@@ -121,6 +146,19 @@ def _parse(name: str, value: Any, default: Any) -> Any:
             return pairs
         if name == "freshness_hours":
             return {**_DEFAULT_FRESHNESS_HOURS, **{k: float(v) for k, v in _pairs(value).items()}}
+        if name in _MAPPINGS:
+            numbers = {k: float(v) for k, v in _pairs(value).items()}
+            if name == "score_weights" and (set(numbers) - set(SCORE_PARTS) or any(v < 0 for v in numbers.values())):
+                raise ValueError(f"expected part=weight >= 0 with parts from {', '.join(SCORE_PARTS)}")
+            if any(v < 0 for v in numbers.values()):
+                raise ValueError("values must be >= 0")
+            merged = {**_MAPPINGS[name], **numbers}
+            if name == "score_weights" and not sum(merged.values()):
+                raise ValueError("at least one weight must be > 0")
+            return merged
+        if isinstance(default, tuple):
+            items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+            return tuple(str(v).strip() for v in items if str(v).strip())
         if isinstance(default, bool):
             return str(value).lower() in ("1", "true", "yes")
         if isinstance(default, int):

@@ -49,6 +49,10 @@ class Section:
     query: Path
     params: Mapping[str, Any] = field(default_factory=dict)
     chart: Callable[[SparkSession, Settings], str] | None = None
+    # What an empty section means, said instead of an empty table.
+    empty: str = "No rows."
+    # Renders the shown rows instead of the plain table (columns, rows) -> HTML.
+    render: Callable[[list[str], list[tuple]], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -110,28 +114,47 @@ def register_graph_versions(spark: SparkSession, settings: Settings, *, max_vers
 
 def sections(options: ReportOptions) -> list[Section]:
     return [
+        Section("scorecard", "Metadata quality scorecard by team",
+                "Mean metadata score (0-100) of each team's live assets in the newest quality run, the change "
+                "since the previous run, the trend over the newest 12 runs, and the worst assets with what "
+                "they miss. Parts and weights: quality.entity_scores (mlg quality --for <team> says more).",
+                REPORTS_SQL / "scorecard.sql", chart=_scorecard_chart,
+                empty="No quality run has scored any asset yet: run `mlg build` (its quality stage) or "
+                      "`mlg quality` first.", render=_scorecard_table),
+        Section("asset_scores", "Assets to fix first",
+                "Live assets of the newest quality run that miss part of their metadata, lowest score first; "
+                "missing parts are listed heaviest first.",
+                REPORTS_SQL / "asset_scores.sql",
+                empty="Every live asset scored 100 in the newest quality run (or no run has scored any yet)."),
         Section("ownership_coverage", "Ownership coverage by domain and team",
                 "Live assets (hydrated models, instances, pipelines, features, datasets, A/B tests) with at "
                 "least one owner. Team: the owning team, else the owners' teams, else the asset's team tag.",
-                REPORTS_SQL / "ownership_coverage.sql", chart=_ownership_chart),
+                REPORTS_SQL / "ownership_coverage.sql", chart=_ownership_chart,
+                empty="There are no live assets in the graph yet."),
         Section("inactive_owners", "Assets owned by inactive users",
-                "Owners who are inactive in identity or were deleted there; active_owners = 0 means nobody "
-                "active is accountable for the asset any more.",
-                REPORTS_SQL / "inactive_owners.sql", chart=_inactive_chart),
+                "Owners who are inactive in identity, unknown to it (never resolved, e.g. former employees) or "
+                "deleted there; active_owners = 0 means nobody active is accountable for the asset any more.",
+                REPORTS_SQL / "inactive_owners.sql", chart=_inactive_chart,
+                empty="Every owner of a current asset is active in identity."),
         Section("stale_undocumented", "Stale and undocumented assets by team",
-                f"Stale: not updated for more than {options.stale_days} days. Undocumented: no description.",
-                REPORTS_SQL / "stale_undocumented.sql", {"stale_days": options.stale_days}, chart=_stale_chart),
+                f"Stale: not updated for more than {options.stale_days} days. Undocumented: no description, "
+                "or a placeholder (TODO, tbd, n/a, ...).",
+                REPORTS_SQL / "stale_undocumented.sql", {"stale_days": options.stale_days}, chart=_stale_chart,
+                empty="There are no live assets in the graph yet."),
         Section("deprecation_candidates", "Deprecation candidates",
                 "Live assets nothing active depends on or uses (sql/queries/deprecation_candidates.sql).",
                 DEPRECATION_QUERY,
-                chart=_deprecation_chart),
+                chart=_deprecation_chart,
+                empty="Every live asset is depended on or used by something active."),
         Section("quality_trend", "Quality trend across runs",
                 "Each quality run: failed critical and warning expectations, and the measured coverage shares.",
-                REPORTS_SQL / "quality_trend.sql", chart=_quality_chart),
+                REPORTS_SQL / "quality_trend.sql", chart=_quality_chart,
+                empty="No quality run has been recorded yet: run `mlg build` or `mlg quality` first."),
         Section("graph_size", "Graph size over versions",
                 "Rows of graph.entities (live: not deleted) and graph.edges (live: active) at each Delta "
                 "version, read by time travel.",
-                REPORTS_SQL / "graph_size.sql", chart=_graph_size_chart),
+                REPORTS_SQL / "graph_size.sql", chart=_graph_size_chart,
+                empty="graph.entities and graph.edges do not exist yet: run `mlg build` first."),
     ]
 
 
@@ -163,14 +186,20 @@ def build_report(spark: SparkSession, settings: Settings, *, run_id: str,
         shown = [tuple(r) for r in view.limit(options.html_rows).collect()]
         more = (f'<p class="note">Showing {len(shown)} of {rows[section.key]:,} rows; all are in '
                 f'{esc(csvs[section.key].name)}.</p>' if rows[section.key] > len(shown) else "")
-        chart = section.chart(spark, settings) if section.chart else ""
+        if not shown:
+            # never a silently empty section: say what no rows means here
+            body = f'<p class="note empty">{esc(section.empty)}</p>'
+        else:
+            chart = section.chart(spark, settings) if section.chart else ""
+            render = section.render or table
+            body = f"{chart}{render(view.columns, shown)}{more}"
         parts.append(f'<section id="{esc(section.key)}"><h2>{esc(section.title)}</h2>'
-                     f'<p class="note">{esc(section.intro)}</p>{chart}'
-                     f'{table(view.columns, shown)}{more}</section>')
+                     f'<p class="note">{esc(section.intro)}</p>{body}</section>')
 
     overview = _query(spark, settings, "overview")[0]
     owned_share = overview["owned_assets"] / overview["live_assets"] if overview["live_assets"] else None
-    head = cards([("live assets", overview["live_assets"]),
+    head = cards([("mean metadata score", overview["mean_score"] if overview["mean_score"] is not None else "n/a"),
+                  ("live assets", overview["live_assets"]),
                   ("owned", f"{owned_share:.0%}" if owned_share is not None else "n/a"),
                   ("with an inactive owner", overview["assets_with_inactive_owner"]),
                   ("undocumented", overview["undocumented_assets"]),
@@ -252,3 +281,41 @@ def _graph_size_chart(spark: SparkSession, settings: Settings) -> str:
                                       ("all rows", [r["total_rows"] for r in mine])], title=title))
     return "".join(out)
 
+
+
+def _scorecard_table(columns: list[str], rows: list[tuple]) -> str:
+    """The scorecard table with the trend drawn as a sparkline and the worst assets as a list."""
+    from quality.html import cell
+
+    trend_at, worst_at = columns.index("trend"), columns.index("worst_assets")
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    body = []
+    for row in rows:
+        tds = []
+        for i, value in enumerate(row):
+            if i == trend_at:
+                values = list(value or [])
+                tds.append(f'<td data-values="{esc(cell(values))}">{charts.sparkline(values, title="score per run")}'
+                           "</td>")
+            elif i == worst_at:
+                tds.append("<td><ul>" + "".join(f"<li>{esc(item)}</li>" for item in value or []) + "</ul></td>")
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                tds.append(f'<td class="num">{esc(cell(value))}</td>')
+            else:
+                tds.append(f"<td>{esc(cell(value))}</td>")
+        body.append("<tr>" + "".join(tds) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _scorecard_chart(spark: SparkSession, settings: Settings) -> str:
+    teams = [r.asDict() for r in spark.table("report_scorecard").limit(25).collect()]
+    bars = charts.stacked_bars([r["team"] for r in teams], [("score", [r["score"] for r in teams])],
+                               title="Mean metadata score by team (newest run)")
+    trend = _query(spark, settings, "domain_score_trend")
+    runs = list(dict.fromkeys(r["run_id"] for r in trend))
+    domains = sorted({r["domain"] for r in trend})
+    by = {(r["run_id"], r["domain"]): r["score"] for r in trend}
+    lines = charts.line_chart([run[-12:] for run in runs],
+                              [(d, [by.get((run, d)) for run in runs]) for d in domains],
+                              title="Mean metadata score per domain across runs")
+    return bars + lines

@@ -21,7 +21,8 @@ th{background:#f1f3f6;font-weight:600} td.num{text-align:right;font-variant-nume
 .cards{display:flex;gap:12px;flex-wrap:wrap;margin:12px 0}
 .card{background:#fff;border:1px solid #e3e7ed;border-radius:6px;padding:10px 16px;min-width:140px}
 .card b{display:block;font-size:22px}
-svg{max-width:100%;height:auto;display:block;margin:8px 0}
+svg{max-width:100%;height:auto;display:block;margin:8px 0} svg.spark{display:inline-block;margin:0}
+td ul{margin:0;padding-left:16px}
 nav a{margin-right:12px}
 """
 

@@ -5,9 +5,11 @@
 2. run the GE suites (entities, coverage on the prepared entities frame; edges) through an
    ephemeral GE context with a Spark datasource over this session's DataFrames;
 3. run the graph checks (Spark SQL) including drift against the baseline versions;
-4. append every outcome to quality.results in one commit, with the versions checked;
-5. render GE Data Docs and a summary page of all checks under `<reports_dir>/quality/`;
-6. return the gate: `fail` when any critical expectation failed.
+4. score every live asset's metadata (quality.entity_scores, quality/scores.py) and judge the
+   per-domain score drift;
+5. append every outcome to quality.results in one commit, with the versions checked;
+6. render GE Data Docs and a summary page of all checks under `<reports_dir>/quality/`;
+7. return the gate: `fail` when any critical expectation failed.
 
 The drift baseline of a table is the version checked by the most recent run whose gate passed
 (what was last accepted), falling back to the previous Delta version when no run passed yet.
@@ -26,6 +28,7 @@ from quality import suites
 from quality.checks import Snapshot, graph_checks
 from quality.config import QualityConfig
 from quality.results import CheckResult, Gate, gate, share
+from quality.scores import ScoreOutcome, score_run
 from spark_jobs import tables
 from spark_jobs.config import Settings
 
@@ -46,6 +49,7 @@ class QualityOutcome:
     table_versions: dict[str, int]
     results_version: int | None
     docs_dir: Path | None
+    scores: ScoreOutcome | None = None
 
     @property
     def failed_critical(self) -> list[CheckResult]:
@@ -59,7 +63,9 @@ class QualityOutcome:
         return {"gate": self.gate, "checks": len(self.results), "failed_critical": len(self.failed_critical),
                 "failed_warning": len(self.failed_warning), "entities_version": self.table_versions.get(ENTITIES),
                 "edges_version": self.table_versions.get(EDGES), "results_version": self.results_version,
-                "docs": str(self.docs_dir) if self.docs_dir else None}
+                "docs": str(self.docs_dir) if self.docs_dir else None,
+                "scored_assets": self.scores.assets if self.scores else 0,
+                "mean_score": self.scores.mean if self.scores else None}
 
 
 def run_quality(
@@ -85,11 +91,15 @@ def run_quality(
     docs_dir = Path(settings.reports_dir) / "quality" if data_docs else None
     results = validate_with_ge(snapshot, config, run_id=run_id, now=now, docs_dir=docs_dir)
     results += graph_checks(spark, snapshot, config, now=now)
+    scores = None
+    if versions[ENTITIES] is not None:
+        scores = score_run(spark, settings, config, run_id=run_id, now=now, entities_version=versions[ENTITIES])
+        results += scores.results
 
     rows = [r.row(run_id=run_id, table_versions=table_versions, checked_at=now) for r in results]
     tables.append(spark.createDataFrame(rows, tables.table(RESULTS).ddl), settings, RESULTS)
     outcome = QualityOutcome(run_id, gate(results), results, table_versions, tables.version(settings, RESULTS),
-                             docs_dir)
+                             docs_dir, scores)
     if docs_dir is not None:
         from quality.summary import write_summary
 

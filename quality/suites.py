@@ -43,9 +43,20 @@ def prepare_entities(entities: DataFrame) -> DataFrame:
         F.size(F.coalesce("owners", F.array())).alias("owner_count"),
         F.size(F.coalesce("tags", F.array())).alias("tag_count"),
         F.nullif(F.trim("name"), F.lit("")).alias("name_trimmed"),
+        # a description that says something: not blank, not a placeholder (quality/placeholders.py)
+        F.when(F.trim("description") == "", None).when(_placeholder(F.lower(F.trim("description"))), None)
+        .otherwise(F.col("description")).alias("description_real"),
         (F.col("entity_type").isin(ownable_types()) & F.col("state").isin(list(LIVE_STATES)))
         .alias("live_ownable"),
     )
+
+
+def _placeholder(text):
+    from functools import reduce
+
+    from quality.placeholders import PLACEHOLDER_PATTERNS
+
+    return reduce(lambda a, b: a | b, [text.rlike(p) for p in PLACEHOLDER_PATTERNS])
 
 
 def _with(config: QualityConfig, check: str, target: str, description: str) -> dict[str, Any]:
@@ -117,9 +128,9 @@ def coverage_suite(config: QualityConfig) -> gx.ExpectationSuite:
     x = gx.expectations
     live = {"row_condition": LIVE_OWNABLE, "condition_parser": "spark"}
     expectations = [
-        x.ExpectColumnValuesToNotBeNull(column="description", mostly=config.min_description_share, **live,
+        x.ExpectColumnValuesToNotBeNull(column="description_real", mostly=config.min_description_share, **live,
                                         **_with(config, "share_with_description", "description",
-                                                "share of live assets with a description")),
+                                                "share of live assets with a description (not blank, not a placeholder)")),
         x.ExpectColumnValuesToBeBetween(column="owner_count", min_value=1, mostly=config.min_owner_share, **live,
                                         **_with(config, "share_with_owners", "owners",
                                                 "share of live assets with an owner")),

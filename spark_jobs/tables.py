@@ -140,6 +140,18 @@ TABLES: dict[str, Table] = {
             description="one expectation's outcome in one quality run",
         ),
         Table(
+            "quality.entity_scores",
+            (("run_id", "STRING"), ("scored_at", "TIMESTAMP"), ("entities_version", "BIGINT"),
+             ("id", "STRING"), ("entity_type", "STRING"), ("name", "STRING"), ("domain", "STRING"),
+             ("teams", "ARRAY<STRING>"), ("has_description", "BOOLEAN"), ("description_placeholder", "BOOLEAN"),
+             ("has_active_owner", "BOOLEAN"), ("owners_known", "BOOLEAN"), ("has_tags", "BOOLEAN"),
+             ("is_fresh", "BOOLEAN"), ("age_days", "INT"), ("has_lineage", "BOOLEAN"),
+             ("check_failures", "INT"), ("failed_checks", "ARRAY<STRING>"), ("score", "DOUBLE"),
+             ("missing", "ARRAY<STRING>")),
+            key=("run_id", "id"),
+            description="one live asset's metadata quality score in one quality run, with its parts",
+        ),
+        Table(
             "search.snapshots",
             (("snapshot_id", "STRING"), ("entities_version", "BIGINT"), ("backend", "STRING"),
              ("index_names", "ARRAY<STRING>"), ("doc_counts", "MAP<STRING, BIGINT>"),

@@ -16,6 +16,16 @@ Structure (N = per-scale counts in `collections.COLLECTIONS` times `scale`):
   is served by the trainer run of week `n_cells - c`, unless the test is a DRAFT.
 - features are drawn with a cubic skew, so a few features are used by many instances.
 - index 0 of every collection is the fixed example of SOURCES.md; indices 1.. carry hostile ids.
+- every asset belongs to a team (a model's team also owns its instances, trainer and A/B tests; an
+  ETL pipeline's team its datasets), and each team keeps its metadata with its own care
+  (`TEAM_CARE`): how often its assets are unowned, owned by people who left, undocumented or
+  documented with a placeholder (`TODO`, `tbd`), unlabelled, and stale. So the governance report
+  and the quality scores have real material, team by team, at scale 1.
+
+Time: ids embed dates counted from the fixed `ANCHOR` (ids never move), while timestamps (updated_at,
+run start and end, test dates) are counted back from the ecosystem's `clock`: by default three days
+before today's date (UTC), so "updated 400 days ago" means the same on any day the simulator runs,
+and the same seed gives the same payloads all day.
 """
 
 from __future__ import annotations
@@ -36,7 +46,16 @@ from infra.simulator.collections import COLLECTIONS, collection
 Op = Literal["create", "update", "delete"]
 
 ANCHOR = datetime(2025, 6, 2, 6, 0, tzinfo=UTC)
-"""The generated ecosystem's 'now': fixed, so the same seed gives the same payloads."""
+"""The fixed date the ids embed (instance and run ids name their week counted from it)."""
+
+# How carefully each team (index modulo 8) keeps its metadata: the probability that an asset is
+# fresh, and (1 - care) scales how often it is unowned, undocumented, unlabelled or owned by people
+# who left. Team 0 (personalization, the SOURCES.md example's team) is careful; some teams are not.
+TEAM_CARE = (0.95, 0.6, 0.85, 0.35, 0.75, 0.5, 0.9, 0.25)
+PLACEHOLDER_DESCRIPTIONS = ("TODO", "tbd", "TODO: describe this", "TBD - ask the owner", "n/a", "-",
+                            "description")
+FORMER_OWNER = "former.employee@example.com"
+"""A co-owner of the example model who has left: identity no longer knows the address."""
 
 RUNS_PER_PIPELINE = 6
 INSTANCES_PER_MODEL = 5
@@ -143,11 +162,13 @@ class Change:
 class Ecosystem:
     """The simulated sources' state: generated on demand, deterministic for `(seed, scale)`."""
 
-    def __init__(self, *, seed: int = 7, scale: int = 1, cache_size: int = 1 << 17) -> None:
+    def __init__(self, *, seed: int = 7, scale: int = 1, cache_size: int = 1 << 17,
+                 clock: datetime | None = None) -> None:
         if scale < 1:
             raise ValueError(f"scale must be >= 1, got {scale}")
         self.seed = int(seed)
         self.scale = int(scale)
+        self.clock = clock or default_clock()
         self._n = {name: c.per_scale * self.scale for name, c in COLLECTIONS.items()}
         self._special_index = {c: {v: k for k, v in ids.items()} for c, ids in _SPECIAL_IDS.items()}
         self._overlay: dict[str, dict[str, dict[str, Any] | None]] = {c: {} for c in COLLECTIONS}
@@ -403,15 +424,62 @@ class Ecosystem:
             return f"former.employee{self._n['users'] + rng.randrange(1000)}@example.com"
         return self.base_id("users", int(self._n["users"] * rng.random() ** 2))
 
-    def _owners(self, rng: Random) -> list[str]:
-        return sorted({self._user_email(rng) for _ in range(1 + (rng.random() < 0.3))})
+    def _owners(self, rng: Random, team: int | None = None) -> list[str]:
+        """Owners of an asset of team `team`: sometimes none, usually members of the team."""
+        care = self._care(team)
+        if team is not None and rng.random() < 0.3 * (1 - care):
+            return []
+        owners = set()
+        for _ in range(1 + (rng.random() < 0.3)):
+            roll = rng.random()
+            if team is not None and roll < 0.02 + 0.1 * (1 - care):
+                owners.add(f"former.employee{self._n['users'] + rng.randrange(1000)}@example.com")
+            elif team is None or roll < 0.2:
+                owners.add(self._user_email(rng))
+            else:
+                owners.add(self._member(rng, team))
+        return sorted(owners)
+
+    def _member(self, rng: Random, team: int) -> str:
+        """A user of team `team` (users `u` with `u % teams == team`), skewed to a few prolific ones."""
+        n_users, n_teams = self._n["users"], self._n["teams"]
+        members = max(1, (n_users - team + n_teams - 1) // n_teams)
+        return self.base_id("users", min(n_users - 1, team + n_teams * int(members * rng.random() ** 2)))
 
     def _team(self, rng: Random) -> str:
         return self.base_id("teams", rng.randrange(self._n["teams"]))
 
-    def _description(self, rng: Random, text: str) -> str | None:
+    def _team_index(self, name: str, index: int) -> int:
+        """The team an object of `name` belongs to (models, ETL pipelines, features: by hash)."""
+        if index == 0 and name in ("models", "features"):
+            return 0  # the SOURCES.md example belongs to personalization
+        return self._h(name, index, 3) % self._n["teams"]
+
+    def _care(self, team: int | None) -> float:
+        return 0.7 if team is None else TEAM_CARE[team % len(TEAM_CARE)]
+
+    def _description(self, rng: Random, text: str, team: int | None = None) -> str | None:
+        missing = 0.3 * (1 - self._care(team))
         roll = rng.random()
-        return None if roll < 0.12 else "" if roll < 0.17 else text
+        if roll < missing * 0.7:
+            return None
+        if roll < missing:
+            return ""
+        if roll < missing + 0.25 * (1 - self._care(team)):
+            return rng.choice(PLACEHOLDER_DESCRIPTIONS)
+        return text
+
+    def _updated(self, rng: Random, team: int | None) -> datetime:
+        """When the source last changed the object: recently, or long ago for a team that lets it go."""
+        if rng.random() < self._care(team):
+            days = rng.randrange(60)
+        else:
+            days = 200 + rng.randrange(400)
+        return self.clock - timedelta(days=days, hours=rng.randrange(24))
+
+    def _week_start(self, week: int) -> datetime:
+        """Monday-like start of week `week` before the clock (week 0 is the clock's week)."""
+        return self.clock.replace(hour=0, minute=0) - timedelta(days=7 * week)
 
     def _feature_index(self, rng: Random) -> int:
         return int(self._n["features"] * rng.random() ** 3)
@@ -442,20 +510,28 @@ class Ecosystem:
 
     def _gen_models(self, i: int, rng: Random) -> dict[str, Any]:
         model_id = self.base_id("models", i)
-        team = self._team(rng)
-        created = ANCHOR - timedelta(days=7 * RUNS_PER_PIPELINE + rng.randrange(400), hours=rng.randrange(24))
+        t = self._team_index("models", i)
+        team = self.base_id("teams", t)
+        updated = self._updated(rng, t)
+        created = updated - timedelta(days=7 * RUNS_PER_PIPELINE + rng.randrange(400), hours=rng.randrange(24))
+        labels = [{"key": "team", "value": team}, {"key": "tier", "value": str(1 + rng.randrange(3))}]
         obj = {
             "id": model_id,
             "name": model_id.replace("-", " ").title() if i else "Ranking v5",
-            "description": self._description(rng, f"Predicts {model_id.split('-')[0]} outcomes."),
-            "owner_emails": self._owners(rng),
-            "labels": [{"key": "team", "value": team}, {"key": "tier", "value": str(1 + rng.randrange(3))}],
+            "description": self._description(rng, f"Predicts {model_id.split('-')[0]} outcomes.", t),
+            "owner_emails": self._owners(rng, t),
+            "labels": [] if rng.random() < 0.3 * (1 - self._care(t)) else labels,
             "created_at": iso(created),
-            "updated_at": iso(created + timedelta(days=rng.randrange(30))),
+            "updated_at": iso(updated),
         }
         if i == 0:
-            obj.update(description="Ranks titles on the home page.", owner_emails=["alice@example.com"],
-                       labels=[{"key": "team", "value": "personalization"}])
+            # the example model lacks something a governance lead would ask about: a co-owner who
+            # has left (identity does not know the address) and metadata untouched for months
+            updated = self.clock - timedelta(days=240)
+            obj.update(description="Ranks titles on the home page.",
+                       owner_emails=["alice@example.com", FORMER_OWNER],
+                       labels=[{"key": "team", "value": "personalization"}],
+                       created_at=iso(updated - timedelta(days=300)), updated_at=iso(updated))
         return obj
 
     def _gen_instances(self, i: int, rng: Random) -> dict[str, Any]:
@@ -464,6 +540,7 @@ class Ecosystem:
         model_features = sorted({self._feature_index(model_rng) for _ in range(2 + model_rng.randrange(5))})
         features = [f for f in model_features if rng.random() < 0.85] or model_features[:1]
         run = self._run_times(2 * m, k)
+        t = self._team_index("models", m)
         status = ("DEPLOYED" if rng.random() < 0.7 else "STAGING") if k == 0 else \
                  ("DEPLOYED" if rng.random() < 0.3 else "ARCHIVED") if k == 1 else "ARCHIVED"
         feature_versions = []
@@ -477,15 +554,15 @@ class Ecosystem:
             "model_id": self.base_id("models", m),
             "version": f"{major}.0.{INSTANCES_PER_MODEL - 1 - k}",
             "pipeline_run_id": self.base_id("pipeline-runs", 2 * m * RUNS_PER_PIPELINE + k),
-            "owner_emails": self._owners(rng),
-            "labels": [{"key": "team", "value": self._team(model_rng)}],
+            "owner_emails": self._owners(rng, t),
+            "labels": [{"key": "team", "value": self.base_id("teams", t)}],
             "features": feature_versions,
             "status": status,
             "created_at": iso(run[1] or run[0]),
             "updated_at": iso((run[1] or run[0]) + timedelta(hours=rng.randrange(48))),
         }
-        if rng.random() < 0.1:  # some instances were registered by hand, not by a run
-            obj["pipeline_run_id"] = None
+        if rng.random() < 0.05 + 0.2 * (1 - self._care(t)):  # registered by hand, not by a run
+            obj.update(pipeline_run_id=None, labels=[])
         if i == 0:
             obj.update(model_id="ranking-v5", version="5.0.3",
                        pipeline_run_id="train-weekly-ranking-20XX0101",
@@ -496,6 +573,7 @@ class Ecosystem:
 
     def _gen_pipelines(self, i: int, rng: Random) -> dict[str, Any]:
         trainer = i % 2 == 0
+        t = self._team_index("models", i // 2) if trainer else self._team_index("pipelines", i)
         inputs: list[str] = []
         for _ in range(1 + rng.randrange(3)):
             d = self._dataset_index(rng) if trainer else self._etl_input_index(i, rng)
@@ -504,12 +582,12 @@ class Ecosystem:
                 inputs.append(self.base_id("datasets", d))
         obj = {
             "name": self.base_id("pipelines", i),
-            "description": self._description(rng, "Weekly training." if trainer else "Daily ETL."),
-            "owner_emails": self._owners(rng),
+            "description": self._description(rng, "Weekly training." if trainer else "Daily ETL.", t),
+            "owner_emails": self._owners(rng, t),
             "schedule": "@weekly" if trainer else ("@daily" if rng.random() < 0.7 else "0 * * * *"),
             "inputs": [{"dataset": d} for d in dict.fromkeys(inputs)],
             "outputs": [],  # derived on read from the datasets that name this pipeline
-            "updated_at": iso(ANCHOR - timedelta(days=rng.randrange(200))),
+            "updated_at": iso(self._updated(rng, t)),
         }
         if i == 0:
             obj.update(description="Trains the home-page ranking model every week.",
@@ -520,7 +598,7 @@ class Ecosystem:
     def _run_times(self, p: int, w: int) -> tuple[datetime, datetime | None, str]:
         """(started_at, ended_at, status) of pipeline `p`'s run of week `w`."""
         h = _mix(self.seed, _SALT["pipeline-runs"], p * RUNS_PER_PIPELINE + w, 2)
-        started = _week_start(w) + timedelta(hours=2 + h % 5, minutes=(h >> 8) % 60)
+        started = self._week_start(w) + timedelta(hours=2 + h % 5, minutes=(h >> 8) % 60)
         duration = timedelta(minutes=20 + (h >> 16) % 240)
         roll = ((h >> 32) % 1000) / 1000
         if p % 2 == 0 and w < INSTANCES_PER_MODEL:
@@ -557,22 +635,23 @@ class Ecosystem:
     def _gen_tests(self, i: int, rng: Random) -> dict[str, Any]:
         m = self._model_of_test(i)
         model_id = self.base_id("models", m)
+        t = self._team_index("models", m)
         n_cells = 2 + rng.randrange(3)
         status = rng.choices(("DRAFT", "ACTIVE", "COMPLETED"), (0.2, 0.4, 0.4))[0]
         slug = re.sub(r"[^a-z0-9]+", "_", model_id.lower()).strip("_") or "model"
         cells = [{"cell_number": 1, "name": f"control_{slug}_previous"}] + [
             {"cell_number": c, "name": f"treatment_{slug}_{c - 1}"} for c in range(2, n_cells + 1)]
-        start = ANCHOR + timedelta(days=7 + rng.randrange(30)) if status == "DRAFT" else \
-            ANCHOR - timedelta(days=rng.randrange(90))
+        start = self.clock + timedelta(days=7 + rng.randrange(30)) if status == "DRAFT" else \
+            self._updated(rng, t)
         obj = {
             "test_id": self.base_id("tests", i),
             "name": f"{model_id} experiment {i}",
             "status": status,
-            "owner_email": self._user_email(rng),
+            "owner_email": (self._owners(rng, t) or [None])[0],
             "cells": cells,
             "start_date": start.strftime("%Y-%m-%d"),
             "end_date": (start + timedelta(days=14)).strftime("%Y-%m-%d") if status == "COMPLETED" else None,
-            "updated_at": iso(min(start, ANCHOR)),
+            "updated_at": iso(min(start, self.clock)),
         }
         if i == 0:
             obj.update(name="Ranking Model v5 vs v4", status="ACTIVE", owner_email="alice@example.com",
@@ -582,15 +661,18 @@ class Ecosystem:
         return obj
 
     def _gen_features(self, i: int, rng: Random) -> dict[str, Any]:
+        t = self._team_index("features", i)
         sources = sorted({self._dataset_index(rng) for _ in range(1 + rng.randrange(3))})
+        if rng.random() < 0.2 * (1 - self._care(t)):
+            sources = []  # computed ad hoc: nobody recorded where it comes from
         obj = {
             "name": self.base_id("features", i),
-            "description": self._description(rng, "A model feature."),
-            "owner_team": self._team(rng),
+            "description": self._description(rng, "A model feature.", t),
+            "owner_team": None if rng.random() < 0.2 * (1 - self._care(t)) else self.base_id("teams", t),
             "latest_version": 1 + rng.randrange(6),
             "source_datasets": [self.base_id("datasets", d) for d in sources],
             "dtype": rng.choice(_DTYPES),
-            "updated_at": iso(ANCHOR - timedelta(days=rng.randrange(365))),
+            "updated_at": iso(self._updated(rng, t)),
         }
         if i == 0:
             obj.update(description="Text embedding of the title.", owner_team="personalization",
@@ -601,13 +683,14 @@ class Ecosystem:
     def _gen_datasets(self, i: int, rng: Random) -> dict[str, Any]:
         j, slot = divmod(i, DATASETS_PER_ETL)
         produced_by = self.base_id("pipelines", 2 * j + 1) if slot < DATASETS_PER_ETL - 1 else None
+        t = self._team_index("pipelines", 2 * j + 1)
         return {
             "name": self.base_id("datasets", i),
-            "description": self._description(rng, "A warehouse table."),
-            "owner_emails": self._owners(rng),
+            "description": self._description(rng, "A warehouse table.", t),
+            "owner_emails": self._owners(rng, t),
             "latest_version": 1 + rng.randrange(40),
             "produced_by": produced_by,
-            "updated_at": iso(ANCHOR - timedelta(days=rng.randrange(60))),
+            "updated_at": iso(self._updated(rng, t)),
         }
 
     def _gen_users(self, i: int, rng: Random) -> dict[str, Any]:
@@ -623,7 +706,7 @@ class Ecosystem:
             "email": email,
             "display_name": f"{first.title()} {last.title()}" if i >= len(_SPECIAL_IDS["users"]) else local,
             "team": None if rng.random() < 0.1 else self.base_id("teams", team_index),
-            "active": rng.random() >= 0.1,
+            "active": rng.random() >= 0.03 + 0.25 * (1 - self._care(team_index)),
         }
         if i == 0:
             obj.update(username="alice", display_name="Alice Example", team="personalization", active=True)
@@ -639,8 +722,15 @@ class Ecosystem:
         }
 
 
+def default_clock() -> datetime:
+    """Three days before today (UTC), 06:00: every generated timestamp (runs end up to ~2.5 days
+    after their week starts) stays in the past, and the payloads stay the same all day."""
+    today = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=3)
+
+
 def _week_start(week: int) -> datetime:
-    """Monday of week `week` before the anchor (week 0 is the anchor's week)."""
+    """Monday of week `week` before the anchor (week 0 is the anchor's week): the dates in ids."""
     return ANCHOR.replace(hour=0, minute=0) - timedelta(days=7 * week)
 
 

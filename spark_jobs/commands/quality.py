@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "severities=owners_present=critical); also MLG_QUALITY_<NAME>")
     p.add_argument("--run-id", help="record the results under this run id (default: a new one)")
     p.add_argument("--no-docs", action="store_true", help="skip GE Data Docs and the summary page")
+    p.add_argument("--for", dest="target", metavar="URI|TEAM",
+                   help="print the newest metadata score of one entity (AIP URI) or team (name, team id or "
+                        "team URI) and what to fix first, instead of running the suites")
     p.set_defaults(handler=handle)
 
 
@@ -42,6 +45,8 @@ def handle(args: argparse.Namespace) -> int:
 
     config = QualityConfig.load(parse_settings(args.settings))
     settings = Settings.load()
+    if args.target is not None:
+        return _explain(settings, config, args.target)
     ctx = RunContext.new(args.run_id)
     with spark_session(settings) as spark:
         outcome = run_quality(spark, settings, run_id=ctx.run_id, config=config, now=ctx.started_at,
@@ -57,4 +62,22 @@ def handle(args: argparse.Namespace) -> int:
     if outcome.gate == "fail":
         print("quality gate FAILED: a build would skip publish", file=sys.stderr)
         return GATE_FAILED_EXIT
+    return 0
+
+
+def _explain(settings, config, target: str) -> int:
+    from quality.lookup import explain
+    from spark_jobs import tables
+    from spark_jobs.errors import MlgError, UsageError
+    from spark_jobs.session import spark_session
+
+    if not target.strip():
+        raise UsageError("--for expects an AIP URI or a team name")
+    if tables.version(settings, "quality.entity_scores") is None:
+        raise MlgError(f"no metadata scores at {tables.lakehouse_root(settings)} yet: run `mlg build` or "
+                       "`mlg quality` first")
+    with spark_session(settings) as spark:
+        answer = explain(spark, settings, target, config)
+    for line in answer.lines:
+        print(line)
     return 0

@@ -4,7 +4,8 @@ on the driver).
 - `search.documents`: one per live entity: name, aliases (the source id when it differs from the
   name), description, type, domain, owner URIs and names, tags as `key::value`, `related` (names
   one active edge away, then by graph.impact up to `impact_depth` hops, nearest first, capped),
-  state, last_enriched_at.
+  state, last_enriched_at, quality_score (the asset's metadata score from the newest quality run,
+  quality.entity_scores; null for entities that are not scored).
 - `search.owner_documents`: one per user and team: display name, username / team name as an
   alias, what they own (`related`, `owned_count`) and their teams / members.
 
@@ -31,7 +32,7 @@ DOC_COLUMNS: tuple[tuple[str, str], ...] = (
     ("related", "ARRAY<STRING>"), ("related_ids", "ARRAY<STRING>"), ("owned_count", "BIGINT"),
     ("state", "STRING"), ("source_status", "STRING"), ("last_enriched_at", "TIMESTAMP"),
     ("updated_at", "TIMESTAMP"), ("entities_version", "BIGINT"), ("edges_version", "BIGINT"),
-    ("impact_version", "BIGINT"),
+    ("impact_version", "BIGINT"), ("quality_score", "DOUBLE"),
 )
 
 DOCUMENTS = tables.add_table(tables.Table(
@@ -140,7 +141,10 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
     tag_strings = F.expr("transform(coalesce(tags, array()), t -> concat(t.tag, '::', t.value))")
     versions = [F.lit(ev).cast("bigint").alias("entities_version"),
                 F.lit(gv).cast("bigint").alias("edges_version"), F.lit(iv).cast("bigint").alias("impact_version")]
-    docs = (base.join(owners, "id", "left").join(related, "id", "left").select(
+    from quality.scores import latest_score_column
+
+    docs = (base.join(owners, "id", "left").join(related, "id", "left")
+            .join(latest_score_column(spark, settings), "id", "left").select(
         "id", "entity_type", "domain", "name", aliases.alias("aliases"), "description",
         F.coalesce("owners", F.array().cast("array<string>")).alias("owners"),
         F.coalesce("owner_names", F.array().cast("array<string>")).alias("owner_names"),
@@ -149,7 +153,7 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
         F.coalesce("related", F.array().cast("array<string>")).alias("related"),
         F.coalesce("related_ids", F.array().cast("array<string>")).alias("related_ids"),
         F.lit(None).cast("bigint").alias("owned_count"),
-        "state", "source_status", "last_enriched_at", "updated_at", *versions))
+        "state", "source_status", "last_enriched_at", "updated_at", *versions, "quality_score"))
 
     # owner documents: what each user / team owns, plus their teams (users) or members (teams)
     people = base.where(F.col("entity_type").isin(*PEOPLE_TYPES))
@@ -168,7 +172,8 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
         F.coalesce("related", F.array().cast("array<string>")).alias("related"),
         F.coalesce("related_ids", F.array().cast("array<string>")).alias("related_ids"),
         F.coalesce("owned_count", F.lit(0).cast("bigint")).alias("owned_count"),
-        "state", "source_status", "last_enriched_at", "updated_at", *versions))
+        "state", "source_status", "last_enriched_at", "updated_at", *versions,
+        F.lit(None).cast("double").alias("quality_score")))
 
     _overwrite(docs, settings, DOCUMENTS.name)
     _overwrite(owner_docs, settings, OWNER_DOCUMENTS.name)

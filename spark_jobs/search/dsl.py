@@ -98,6 +98,7 @@ def mappings() -> dict[str, Any]:
     props["tags"] = {"type": "keyword", "fields": {"text": {"type": "text", "analyzer": "mlg_text"}}}
     props["related_ids"] = {"type": "keyword", "index": False}
     props.update({f: {"type": "long"} for f in LONG_FIELDS})
+    props["quality_score"] = {"type": "float"}  # metadata score (quality.entity_scores): filter / sort
     for f in ("last_enriched_at", "updated_at"):
         props[f] = {"type": "date"}
     return {"dynamic": "strict", "properties": props}

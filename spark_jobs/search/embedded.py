@@ -49,6 +49,7 @@ def _schema():
         sb.add_text_field(f"{f}_exact", stored=False, tokenizer_name="raw", index_option="basic")
     for f in TEXT_FIELDS:
         sb.add_text_field(f, stored=False, tokenizer_name="default")
+    sb.add_float_field("quality_score", stored=False, indexed=True, fast=True)  # filter / sort on the score
     sb.add_bytes_field("source", stored=True, indexed=False)
     return sb.build()
 
@@ -81,6 +82,8 @@ def _tantivy_doc(doc: Mapping[str, Any]):
             out.add_text(f, v)
     for v in doc.get("tags") or ():
         out.add_text("tags_text", v)
+    if doc.get("quality_score") is not None:
+        out.add_float("quality_score", float(doc["quality_score"]))
     out.add_bytes("source", json.dumps(doc, default=_json_default, separators=(",", ":")).encode())
     return out
 

@@ -5,4 +5,5 @@ SELECT (SELECT count(*) FROM live_assets) AS live_assets,
        (SELECT count_if(NOT has_description) FROM live_assets) AS undocumented_assets,
        (SELECT count(*) FROM report_deprecation_candidates) AS deprecation_candidates,
        (SELECT count(*) FROM current_entities) AS current_entities,
-       (SELECT count(*) FROM active_edges) AS active_edges
+       (SELECT count(*) FROM active_edges) AS active_edges,
+       (SELECT round(avg(score), 1) FROM latest_scores) AS mean_score

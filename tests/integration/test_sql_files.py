@@ -21,6 +21,8 @@ PARAMS = {
     "uri": lakehouse.DEPLOYED, "src": lakehouse.CLICKS, "dst": lakehouse.RANKING, "max_depth": 1000, "rel": "",
     "feature": lakehouse.CTR, "pipeline": lakehouse.TRAINER, "stale_days": 90, "days": 90,
     "owner": lakehouse.TEAM_RANKING, "text": "click", "entity_type": "", "domain": "", "run_id": "",
+    "now": lakehouse.NOW, "weights": "description=25,owner=25,owners_known=10,fresh=15,lineage=10,tags=10,checks=5",
+    "windows": "Dataset=90,*=180", "tag_types": "Model,ModelInstance", "description_types": "Model,Dataset",
 }
 TRICKY = "O'Brien \"quoted\"; DROP TABLE graph.entities; --"
 
