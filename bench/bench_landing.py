@@ -13,7 +13,15 @@ Two parts, because the local SQS endpoint (moto) is itself slow and gets slower 
   against a table that already holds N rows in today's partition, both as a partition-pruned
   filtered scan (a run's first round) and through the run's in-memory index (later rounds).
 
+- `transports`: the same N events landed once through the local SQS endpoint (moto, the
+  `endpoint` part's way: each queue kept `--depth` deep) and once through a local Kafka broker
+  (all N produced up front, one topic per source), in one run: events/s of `land` for each.
+- `lineage`: N OpenLineage run events POSTed to a real `mlg serve` (`/api/v1/lineage`, Bearer
+  token) by `--lineage-clients` concurrent clients: events accepted per second (each answered
+  after its Delta commit; concurrent requests share a commit).
+
     .venv/bin/python bench/bench_landing.py --endpoint-sizes 1000 5000 --own-sizes 10000 100000
+    .venv/bin/python bench/bench_landing.py --endpoint-sizes --own-sizes --transport-sizes 10000 --lineage-sizes 2000
 """
 
 from __future__ import annotations
@@ -102,6 +110,89 @@ def bench_endpoint(n: int, depth: int, commit_size: int, work: Path) -> dict[str
             "timings": {k: round(v, 3) for k, v in timings.items()}}
 
 
+def bench_kafka(n: int, commit_size: int, work: Path) -> dict[str, Any]:
+    """The same events as `bench_endpoint`, through a local Kafka broker."""
+    from confluent_kafka import Producer
+
+    from infra.kafka import create_topics, start_broker, stop_broker
+
+    broker = start_broker(work / f"kafka-{n}")
+    try:
+        settings = Settings.load(env={}, lakehouse=str(work / f"lh-kafka-{n}"), kafka_bootstrap=broker.bootstrap,
+                                 landing_transports=("kafka",), state_dir=str(work / f"state-kafka-{n}"))
+        from spark_jobs.landing.kafka import landing_topics
+
+        create_topics(broker.bootstrap, landing_topics(settings))
+        producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 5, "enable.idempotence": True})
+        start = time.perf_counter()
+        for i, p in enumerate(PLATFORMS):
+            for body in bodies(p, n // len(PLATFORMS) + (i < n % len(PLATFORMS)), "b"):
+                producer.produce(settings.kafka_topic(p), value=body.encode())
+                producer.poll(0)
+        assert producer.flush(60) == 0
+        send_s = time.perf_counter() - start
+        reports = []
+        start = time.perf_counter()
+        while not reports or reports[-1].received:
+            reports.append(drain.land(settings, time_budget_s=600, commit_size=commit_size, commit_interval_s=60))
+        total = time.perf_counter() - start
+    finally:
+        stop_broker(broker.process)
+    landed = sum(r.landed for r in reports)
+    timings = Counter()
+    for r in reports:
+        timings.update(r.timings)
+    endpoint = timings["receive_s"] + timings["delete_s"]
+    own = timings["parse_s"] + timings["dedup_s"] + timings["write_s"]
+    return {"transport": "kafka", "events": n, "landed": landed, "commit_size": commit_size,
+            "commits": sum(r.commits for r in reports), "seconds": round(total, 2),
+            "events_per_s": round(landed / total, 1), "endpoint_s": round(endpoint, 2), "own_s": round(own, 2),
+            "producer_send_s": round(send_s, 2), "broker_start_s": round(broker.started_s, 2),
+            "storage_format_s": round(broker.format_s, 2), "timings": {k: round(v, 3) for k, v in timings.items()}}
+
+
+def bench_lineage(n: int, clients: int, work: Path) -> dict[str, Any]:
+    """N OpenLineage events POSTed to a real `mlg serve` by `clients` concurrent clients."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from infra.sqs import stop_process
+
+    token = uuid.uuid4().hex
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MLG_")}
+    env.update(MLG_API_TOKEN=token, MLG_LAKEHOUSE=str(work / f"lh-lineage-{n}"), MLG_STATE_DIR=str(work / "st-ol"),
+               RUST_LOG="error")
+    server = subprocess.Popen([sys.executable, "-m", "spark_jobs.cli", "serve", "--port", "0"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        line = server.stdout.readline()
+        url = line.split("http://", 1)[1].split("/", 1)[0]
+        events = []
+        for i in range(n):
+            run_id = str(uuid.uuid4())
+            events.append({"eventType": ("START", "COMPLETE")[i % 2], "eventTime": datetime.now(timezone.utc).isoformat(),
+                           "producer": "https://example.com/bench", "run": {"runId": run_id},
+                           "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+                           "job": {"namespace": "bench", "name": f"job-{i % 50}"},
+                           "inputs": [{"namespace": "file", "name": f"/in/{i % 20}"}],
+                           "outputs": [{"namespace": "file", "name": f"/out/{i % 20}"}]})
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=f"http://{url}", timeout=60, limits=httpx.Limits(max_connections=clients)) as http:
+            http.post("/api/v1/lineage", json=events[0], headers=headers).raise_for_status()  # warm: tables created
+            start = time.perf_counter()
+            with ThreadPoolExecutor(clients) as pool:
+                codes = Counter(pool.map(lambda e: http.post("/api/v1/lineage", json=e, headers=headers).status_code,
+                                         events[1:]))
+            total = time.perf_counter() - start
+    finally:
+        stop_process(server)
+    accepted = codes.get(200, 0)
+    return {"events": n - 1, "accepted": accepted, "clients": clients, "seconds": round(total, 2),
+            "events_per_s": round(accepted / total, 1), "status_codes": dict(codes)}
+
+
 def synthetic_round(n: int, offset: int) -> list[ReceivedMessage]:
     now = datetime.now(timezone.utc)
     out = []
@@ -156,12 +247,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writers", nargs="+", choices=["delta-rs", "spark"], default=["delta-rs", "spark"])
     parser.add_argument("--depth", type=int, default=100, help="messages kept in each queue (endpoint part)")
     parser.add_argument("--commit-size", type=int, default=drain.DEFAULT_COMMIT_SIZE)
+    parser.add_argument("--transport-sizes", type=int, nargs="*", default=[],
+                        help="events landed through SQS (moto) and through Kafka, the same ones, in one run")
+    parser.add_argument("--lineage-sizes", type=int, nargs="*", default=[],
+                        help="OpenLineage events POSTed to a real `mlg serve`")
+    parser.add_argument("--lineage-clients", type=int, default=16)
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/results.jsonl")
     args = parser.parse_args(argv)
 
-    results: dict[str, list[dict[str, Any]]] = {"endpoint": [], "own": []}
+    results: dict[str, list[dict[str, Any]]] = {"endpoint": [], "own": [], "transports": [], "lineage": []}
     with tempfile.TemporaryDirectory(prefix="mlg-bench-landing-") as tmp:
         work = Path(tmp)
+        for n in args.transport_sizes:
+            sqs = {"transport": "sqs", **bench_endpoint(n, args.depth, args.commit_size, work)}
+            kafka = bench_kafka(n, args.commit_size, work)
+            results["transports"] += [sqs, kafka]
+            for r in (sqs, kafka):
+                print(f"transport {r['transport']:<5} {n:>7} events: {r['events_per_s']:>8} ev/s "
+                      f"({r['seconds']}s: endpoint {r['endpoint_s']}s, ours {r['own_s']}s, {r['commits']} commits)",
+                      flush=True)
+            print(f"kafka broker: storage format {kafka['storage_format_s']}s, start {kafka['broker_start_s']}s",
+                  flush=True)
+        for n in args.lineage_sizes:
+            r = bench_lineage(n, args.lineage_clients, work)
+            results["lineage"].append(r)
+            print(f"lineage  {r['events']:>7} events, {r['clients']} clients: {r['events_per_s']:>8} accepted/s "
+                  f"({r['seconds']}s, {r['status_codes']})", flush=True)
         for n in args.endpoint_sizes:
             r = bench_endpoint(n, args.depth, args.commit_size, work)
             results["endpoint"].append(r)

@@ -31,7 +31,9 @@ COMPONENTS = ("sqs", "simulator")
 #     start_for_stack(settings, *, logs: Path, state_dir: Path, timeout_s: float) -> StartedService
 # The service's settings (e.g. {"spark_remote": "sc://127.0.0.1:40123"}) go into the state file,
 # and `Settings.load` falls back to them like it does to the source URLs.
-OPTIONAL_SERVICES: dict[str, str] = {"opensearch": "opensearch"}
+OPTIONAL_SERVICES: dict[str, str] = {"opensearch": "opensearch", "kafka": "kafka"}
+TRANSPORTS = ("sqs", "kafka", "both")
+"""Where the simulator sends its thin events: SQS (default), Kafka instead, or both."""
 
 
 @dataclasses.dataclass
@@ -73,6 +75,8 @@ class StackState:
     """Optional services started with the stack (see OPTIONAL_SERVICES), by name."""
     service_settings: dict[str, str] = dataclasses.field(default_factory=dict)
     """Settings those services contribute (spark_remote, opensearch_url, ...)."""
+    transport: str = "sqs"
+    """Where the simulator sends thin events (TRANSPORTS)."""
     already_running: bool = False
     """Set by `up` when it found a running stack instead of starting one."""
 
@@ -132,7 +136,8 @@ def status(settings) -> StackStatus:
 
 def up(settings, *, seed: int = 7, scale: int = 1, max_receive_count: int = DEFAULT_MAX_RECEIVE_COUNT,
        faults: dict[str, Any] | None = None, event_faults: dict[str, Any] | None = None,
-       emit_events: bool = False, services: tuple[str, ...] = (), timeout_s: float = 60.0) -> StackState:
+       emit_events: bool = False, services: tuple[str, ...] = (), transport: str = "sqs",
+       timeout_s: float = 60.0) -> StackState:
     """Start the stack unless it already runs (then return it with `already_running`).
 
     `services` names optional services (OPTIONAL_SERVICES) to start with it; on a running stack
@@ -145,6 +150,10 @@ def up(settings, *, seed: int = 7, scale: int = 1, max_receive_count: int = DEFA
 
     if scale < 1:
         raise MlgError(f"--scale must be >= 1, got {scale}")
+    if transport not in TRANSPORTS:
+        raise MlgError(f"unknown transport {transport!r} (known: {', '.join(TRANSPORTS)})")
+    if transport != "sqs" and "kafka" not in services:
+        services = (*services, "kafka")
     unknown = sorted(set(services) - set(OPTIONAL_SERVICES))
     if unknown:
         raise MlgError(f"unknown service(s) {', '.join(unknown)} (known: {', '.join(sorted(OPTIONAL_SERVICES)) or 'none'})")
@@ -156,6 +165,10 @@ def up(settings, *, seed: int = 7, scale: int = 1, max_receive_count: int = DEFA
         if missing:
             logs = Path(settings.state_dir) / "logs"
             _start_services(current.state, missing, settings, logs, timeout_s)
+        repoint = transport != "sqs" and transport != current.state.transport
+        if repoint:
+            _point_simulator(current.state, settings, transport)
+        if missing or repoint:
             _write_state(state_path(settings), current.state)
         if emit_events:  # asked for explicitly: a running stack can still announce its objects
             from infra.simulator.client import SimulatorClient
@@ -190,6 +203,8 @@ def up(settings, *, seed: int = 7, scale: int = 1, max_receive_count: int = DEFA
             dlq_urls={p: q.dlq_url for p, q in queues.items()}, max_receive_count=max_receive_count,
             region=region, started_at=time.time(), state_file=str(state_path(settings)))
         _start_services(state, list(services), settings, logs, timeout_s)
+        if transport != "sqs":
+            _point_simulator(state, settings, transport)
         _write_state(state_path(settings), state)
         if emit_events:
             sim.client.emit_all()
@@ -212,6 +227,17 @@ def _start_services(state: StackState, names: list[str], settings, logs: Path, t
                                                          timeout_s=timeout_s)
         state.services[name] = started.info
         state.service_settings.update(started.settings)
+
+
+def _point_simulator(state: StackState, settings, transport: str) -> None:
+    """Send the simulator's thin events to the Kafka topics (instead of the queues, or as well)."""
+    from infra.simulator.client import SimulatorClient
+
+    bootstrap = state.service_settings["kafka_bootstrap"]
+    topics = {p: settings.kafka_topic(p) for p in PLATFORMS}
+    SimulatorClient(state.simulator.url).configure_events(
+        {"kafka_bootstrap": bootstrap, "kafka_topics": topics}, queues={} if transport == "kafka" else None)
+    state.transport = transport
 
 
 def down(settings, *, timeout_s: float = 10.0) -> list[str]:

@@ -9,8 +9,11 @@ Event faults (`--events-json` at start, `POST /_admin/events` at run time):
 - `sns_rate`: the body is wrapped in an SNS notification envelope.
 - `numeric_test_id_rate`: a numeric abtest `test_id` is sent as a JSON number.
 
-Events go out with `send_message_batch`, 10 at a time. Without queues, events are only recorded
-in the event log (`GET /_admin/events`), which always records what was (or was not) sent.
+Events go out with `send_message_batch`, 10 at a time. With Kafka topics set (`kafka_bootstrap` +
+`kafka_topics` `{platform: topic}`, through `POST /_admin/events`), each event is also
+(or, with no queues, only) produced to its source's topic, with a `ce_id` header: the event's own
+id, which a duplicated copy shares (as a producer retry would). Without queues or topics, events
+are only recorded in the event log (`GET /_admin/events`), which always records what was (or was not) sent.
 """
 
 from __future__ import annotations
@@ -114,18 +117,22 @@ class EventSink:
     def __init__(self, *, seed: int, queues: Mapping[str, str] | None = None,
                  endpoint_url: str | None = None, faults: EventFaults | None = None) -> None:
         self._rng = Random(f"{seed}:events")
+        self._id_rng = Random(f"{seed}:event-ids")  # its own stream: fault decisions stay as they were
         self._lock = threading.RLock()
         self._send_lock = threading.Lock()
         self.faults = faults or EventFaults()
         self.queues: dict[str, str] = {}
         self.endpoint_url = endpoint_url
         self._client: Any = None
+        self.kafka_bootstrap: str | None = None
+        self.kafka_topics: dict[str, str] = {}
+        self._producer: Any = None
         self._pending: dict[str, list[tuple[str, int]]] = {p: [] for p in PLATFORMS}
         self._pending_since: dict[str, float] = {}
         self.log: deque[dict[str, Any]] = deque(maxlen=EVENT_LOG_SIZE)
         self._seq = 0
         self.counters = {"emitted": 0, "sent": 0, "dropped": 0, "duplicated": 0, "sns_wrapped": 0,
-                         "send_failed": 0}
+                         "send_failed": 0, "kafka_sent": 0}
         self.last_error: str | None = None
         self.set_queues(queues or {}, endpoint_url=endpoint_url)
         self._stop = threading.Event()
@@ -136,8 +143,11 @@ class EventSink:
         data = dict(data)
         queues = data.pop("queues", None)
         endpoint_url = data.pop("sqs_endpoint_url", None)
+        bootstrap, topics = data.pop("kafka_bootstrap", None), data.pop("kafka_topics", None)
         with self._lock:
             self.faults = EventFaults.from_json(data, self.faults)
+            if bootstrap is not None or topics is not None:
+                self.set_kafka(bootstrap or self.kafka_bootstrap, topics if topics is not None else self.kafka_topics)
             if queues is not None or endpoint_url is not None:
                 self.set_queues(queues if queues is not None else self.queues,
                                 endpoint_url=endpoint_url or self.endpoint_url)
@@ -152,8 +162,19 @@ class EventSink:
             self._client = None
         self.endpoint_url = endpoint_url
 
+    def set_kafka(self, bootstrap: str | None, topics: Mapping[str, str]) -> None:
+        unknown = set(topics) - set(PLATFORMS)
+        if unknown:
+            raise ValueError(f"unknown source(s) in kafka_topics: {', '.join(sorted(unknown))}")
+        if topics and not bootstrap:
+            raise ValueError("kafka_topics need kafka_bootstrap")
+        if bootstrap != self.kafka_bootstrap:
+            self._producer = None
+        self.kafka_bootstrap, self.kafka_topics = bootstrap, dict(topics)
+
     def describe(self) -> dict[str, Any]:
         return {**asdict(self.faults), "queues": self.queues, "sqs_endpoint_url": self.endpoint_url,
+                "kafka_bootstrap": self.kafka_bootstrap, "kafka_topics": self.kafka_topics,
                 "counters": dict(self.counters), "last_error": self.last_error}
 
     # ---- emitting -------------------------------------------------------------------------
@@ -178,8 +199,9 @@ class EventSink:
                 body = json.dumps(self._sns_envelope(platform, body))
             copies = 2 if dup < faults.duplicate_rate else 1
             self.counters["duplicated"] += copies - 1
+            event_id = str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4))
             for copy_number in range(copies):
-                seq = self._record(platform, body_event, body, duplicate=copy_number > 0)
+                seq = self._record(platform, body_event, body, duplicate=copy_number > 0, event_id=event_id)
                 self._pending[platform].append((body, seq))
             self._pending_since.setdefault(platform, time.monotonic())
         if flush:
@@ -226,13 +248,60 @@ class EventSink:
                     pending[start:start + window] = chunk
         if not pending:
             return
-        queue_url = self.queues.get(platform)
-        if queue_url is None:
-            return  # no queue configured: the event log is the only record
+        queue_url, topic = self.queues.get(platform), self.kafka_topics.get(platform)
         with self._send_lock:  # one sender at a time keeps each queue's order as decided
+            if topic is not None:
+                self._produce(topic, pending)
+            if queue_url is None:
+                return  # no queue configured: the event log (and Kafka) is the only record
             for start in range(0, len(pending), SQS_BATCH):
                 chunk = pending[start:start + SQS_BATCH]
                 self._send_batch(platform, queue_url, chunk)
+
+    def _produce(self, topic: str, pending: list[tuple[str, int]]) -> None:
+        """Produce to Kafka in order and wait for the broker's acknowledgements."""
+        errors: dict[int, str] = {}
+        offsets: dict[int, int] = {}
+
+        def delivered(seq: int):
+            def callback(err: Any, msg: Any) -> None:
+                if err is not None:
+                    errors[seq] = str(err)
+                else:
+                    offsets[seq] = msg.offset()
+            return callback
+
+        try:
+            producer = self._kafka()
+            for body, seq in pending:
+                entry = self._entry(seq) or {}
+                headers = [("ce_id", entry["event_id"].encode())] if entry.get("event_id") else None
+                producer.produce(topic, value=body.encode(), headers=headers, on_delivery=delivered(seq))
+            producer.flush(30)
+        except Exception as exc:  # noqa: BLE001 - the broker's error is logged per event
+            errors.update({seq: f"{type(exc).__name__}: {exc}" for _b, seq in pending if seq not in offsets})
+        with self._lock:
+            for _body, seq in pending:
+                entry = self._entry(seq)
+                if seq in errors or seq not in offsets:
+                    self.counters["send_failed"] += 1
+                    self.last_error = errors.get(seq, "not acknowledged by kafka")
+                    if entry is not None:
+                        entry["kafka_error"] = self.last_error
+                else:
+                    self.counters["kafka_sent"] += 1
+                    if entry is not None:
+                        entry.update(kafka_topic=topic, kafka_offset=offsets[seq])
+                        if not self.queues.get(entry["platform"]):
+                            entry["sent"] = True
+
+    def _kafka(self) -> Any:
+        if self._producer is None:
+            from confluent_kafka import Producer  # lazy: the simulator starts fast without Kafka
+
+            self._producer = Producer({"bootstrap.servers": self.kafka_bootstrap, "enable.idempotence": True,
+                                       "linger.ms": 5})
+        return self._producer
 
     def _send_batch(self, platform: str, queue_url: str, chunk: list[tuple[str, int]]) -> None:
         try:
@@ -276,10 +345,10 @@ class EventSink:
     # ---- the event log ---------------------------------------------------------------------
 
     def _record(self, platform: str, event: Mapping[str, Any], body: str | None, *,
-                dropped: bool = False, duplicate: bool = False) -> int:
+                dropped: bool = False, duplicate: bool = False, event_id: str | None = None) -> int:
         self._seq += 1
         self.log.append({"seq": self._seq, "platform": platform, "event": dict(event), "body": body,
-                         "dropped": dropped, "duplicate": duplicate, "sent": False,
+                         "dropped": dropped, "duplicate": duplicate, "sent": False, "event_id": event_id,
                          "queue_url": self.queues.get(platform)})
         return self._seq
 

@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--search", choices=("embedded", "opensearch"), default="embedded",
                    help="opensearch: also start a local single-node OpenSearch (search snapshots are then "
                         "published to it and `mlg search` reads it); embedded needs no server (default)")
+    p.add_argument("--transport", choices=["sqs", "kafka", "both"], default="sqs",
+                   help="where the simulator's thin events go: SQS queues (default), a local Kafka "
+                        "broker's topics instead (one per source + dead-letter + openlineage), or both")
     p.add_argument("--json", action="store_true", help="print the state file instead of a summary")
     p.set_defaults(handler=handle)
 
@@ -51,7 +54,7 @@ def handle(args: argparse.Namespace) -> int:
                      max_receive_count=args.max_receive_count or DEFAULT_MAX_RECEIVE_COUNT,
                      faults=_json_option(args.faults_json, "--faults-json"),
                      event_faults=_json_option(args.events_json, "--events-json"),
-                     emit_events=args.emit_events, services=_services(args),
+                     emit_events=args.emit_events, services=_services(args), transport=args.transport,
                      timeout_s=180.0 if args.search == "opensearch" else 60.0)
     if args.json:
         print(json.dumps(state.to_json(), indent=2))
@@ -68,6 +71,9 @@ def handle(args: argparse.Namespace) -> int:
     for name, info in state.services.items():
         print(f"  {name:<10} pid {info.pid:<8} {info.url}")
     print(f"  queues     {len(state.queues)} (+ DLQs, maxReceiveCount {state.max_receive_count})")
+    if "kafka" in state.services:
+        print(f"  kafka      pid {state.services['kafka'].pid:<8} {state.service_settings.get('kafka_bootstrap')} "
+              f"(events via {state.transport})")
     print(f"  state      {state.state_file}")
     print(f"  logs       {state.simulator.log.rsplit('/', 1)[0]}")
     return 0

@@ -164,3 +164,63 @@ def test_sqs_and_kafka_land_in_one_run(kafka_topics, sqs_queues, settings):
     assert keys == sorted([f"sqs-datasets-{i}" for i in range(4)] + [f"kafka-datasets-{i}" for i in range(3)])
     assert set(from_sqs) <= {r["message_id"] for r in landed(settings)}
     assert sqs_queues.depth("datasets") == 0 and kafka_topics.committed("datasets") == 3
+
+
+def test_simulator_events_go_to_kafka_and_land(kafka_topics, simulator_factory, settings):
+    """The simulator produces its thin events (with their own `ce_id`) to the source topics
+    instead of SQS; a duplicated copy shares the id and lands once."""
+    settings = kafka_topics.settings(settings)
+    sim = simulator_factory(in_process=True, event_faults={"duplicate_rate": 1.0})
+    sim.client.configure_events({"kafka_bootstrap": kafka_topics.bootstrap, "kafka_topics": kafka_topics.topics})
+    sim.client.update("models", "ranking-v5", {"description": "new"})
+    sim.client.flush_events()
+    log = sim.client.events()["log"]
+    assert log and all(e.get("kafka_offset") is not None for e in log)
+
+    report = land(settings, time_budget_s=20)
+
+    assert report.received == len(log) == 2 * report.landed and report.duplicates == report.landed
+    rows = landed(settings)
+    assert {r["dedup_id"] for r in rows} == {e["event_id"] for e in log}
+    assert any(r["entity_key"] == "ranking-v5" for r in rows)
+
+
+def test_mlg_up_with_kafka_transport_creates_the_topics_and_down_stops_the_broker(tmp_path):
+    """`mlg up --transport kafka`: its own broker, one topic per source + dead-letter +
+    openlineage, the backfill produced there (not to SQS), `mlg land` finds it all through
+    the state file, `mlg down` stops the broker by pid."""
+    from confluent_kafka.admin import AdminClient
+
+    from infra import stack
+    from spark_jobs.landing.kafka import landing_topics
+    from infra.simulator.client import SimulatorClient
+    from spark_jobs.config import Settings
+
+    state_dir = tmp_path / "state"
+    settings = Settings.load(env={"MLG_STATE_DIR": str(state_dir), "MLG_LAKEHOUSE": str(tmp_path / "lake")},
+                             config_file="/nonexistent.toml")
+    try:
+        state = stack.up(settings, transport="kafka", emit_events=True)
+        assert state.transport == "kafka" and "kafka" in state.services
+        found = Settings.load(env={"MLG_STATE_DIR": str(state_dir), "MLG_LAKEHOUSE": str(tmp_path / "lake")},
+                              config_file="/nonexistent.toml")
+        assert found.kafka_bootstrap == state.service_settings["kafka_bootstrap"]
+        assert found.transports() == ("sqs", "kafka")
+        topics = AdminClient({"bootstrap.servers": found.kafka_bootstrap}).list_topics(timeout=10).topics
+        assert set(landing_topics(found)) <= set(topics)
+        assert {"mlg-registry", "mlg-dead-letter", "openlineage"} <= set(topics)
+
+        emitted = SimulatorClient(state.simulator.url).events()["counters"]
+        report = land(found, time_budget_s=60)
+        assert report.landed == report.received == emitted["kafka_sent"] > 0
+        assert emitted["sent"] == 0 and report.sources["openlineage"].received == 0
+        assert all(m.error is None for m in report.sources.values())
+        from infra.sqs import local_client, queue_depth
+
+        client = local_client(state.sqs_endpoint_url)
+        assert all(queue_depth(client, url) == 0 for url in state.queues.values())  # nothing went to SQS
+        pid = state.services["kafka"].pid
+    finally:
+        lines = stack.down(settings)
+    assert any(line.startswith("kafka: stopped pid") for line in lines)
+    assert not stack._pid_alive(pid)
