@@ -1,10 +1,12 @@
 """
 ### mlg_land: drain the landing zones
 
-Every 5 minutes, receive the thin change events waiting in each source system's SQS queue and
-append them to `landing.events` (deduplicated by message id; unreadable bodies go to
-`landing.quarantine` with the reason). Messages are deleted from SQS only after the Delta
-commit, so a crash anywhere lands each event exactly once.
+Every 5 minutes, receive the thin change events waiting in each source system's landing zone —
+its SQS queue, and its Kafka topic (plus the `openlineage` topic) when `MLG_KAFKA_BOOTSTRAP` is
+configured — and append them to `landing.events` (deduplicated by message or event id;
+unreadable bodies go to `landing.quarantine` with the reason). Messages are acknowledged (SQS
+delete, Kafka offset commit) only after the Delta commit, so a crash anywhere lands each event
+exactly once.
 
 When anything new landed, the task updates the asset `x-mlg://landing/events`, which
 schedules `mlg_build`. A run that found nothing new ends *skipped* and triggers nothing.

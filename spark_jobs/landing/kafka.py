@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 EVENT_ID_HEADER = "ce_id"
 CONSUME_BATCH = 500
+POLL_STEP_S = 0.05
 ASSIGN_TIMEOUT_S = 30.0
 # offset.metadata.max.bytes defaults to 4096: keep the newest ranges that fit
 METADATA_MAX = 4000
@@ -206,7 +207,9 @@ class KafkaTransport:
             else:
                 if self._assigned and self._assigned <= self._at_end:
                     break  # every partition is at its end: drained
-                wait = max(0.0, min(self._wait_time_s, deadline - time.perf_counter()))
+                # consume() waits its whole timeout unless the batch fills: poll in short steps so a
+                # partition's end (EOF) or the idle limit ends the round without a full wait
+                wait = max(0.0, min(POLL_STEP_S, deadline - time.perf_counter()))
                 batch = self._consumer.consume(num_messages=min(CONSUME_BATCH, quota - len(out)), timeout=wait)
             if not batch:
                 idle_since = idle_since or time.perf_counter()
