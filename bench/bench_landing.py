@@ -158,7 +158,7 @@ def bench_lineage(n: int, clients: int, work: Path) -> dict[str, Any]:
 
     import httpx
 
-    from infra.sqs import stop_process
+    from infra.sqs import stop_process, wait_http
 
     token = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLG_")}
@@ -169,6 +169,7 @@ def bench_lineage(n: int, clients: int, work: Path) -> dict[str, Any]:
     try:
         line = server.stdout.readline()
         url = line.split("http://", 1)[1].split("/", 1)[0]
+        wait_http(f"http://{url}/openapi.json", process=server, timeout_s=120)  # the line comes before it serves
         events = []
         for i in range(n):
             run_id = str(uuid.uuid4())
