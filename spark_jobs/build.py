@@ -100,8 +100,25 @@ def record_takeover(spark, settings: Settings, lease) -> None:
 
 def record_run(spark, settings: Settings, run_id: str, stage: str, status: str,
                started: datetime, metrics: dict, landing_version: int | None = None) -> None:
-    """Append one `ops.runs` row (a stage may pass the landing version it consumed)."""
+    """Append one `ops.runs` row (a stage may pass the landing version it consumed).
+
+    The metrics carry `table_versions`: the current Delta version of every graph and search table
+    after the stage, so "the graph as of run N" is the versions of run N's last stage (the
+    `run_versions` view, sql/views/07_run_versions.sql)."""
     landing_version = metrics.get("landing_version", landing_version)
+    recorded = {**metrics, "table_versions": table_versions(settings)}
     row = (run_id, stage, status, started, datetime.now(timezone.utc),
-           landing_version, json.dumps(metrics, default=str))
+           landing_version, json.dumps(recorded, default=str))
     tables.append(spark.createDataFrame([row], tables.table("ops.runs").ddl), settings, "ops.runs")
+
+
+def table_versions(settings: Settings) -> dict[str, int]:
+    """Current Delta version of every table a run publishes (delta-rs log reads); not ops.runs
+    itself, nor the staging hand-off tables."""
+    out = {}
+    for name in tables.all_tables():
+        if name != "ops.runs" and not name.startswith("staging."):
+            version = tables.version(settings, name)
+            if version is not None:
+                out[name] = version
+    return out

@@ -35,15 +35,19 @@ class MergeResult:
 
 
 def content_hash(df: DataFrame, columns: Sequence[str]) -> Column:
-    """A stable SHA-256 over the given columns (maps sorted by key, so order never matters)."""
+    """A stable SHA-256 over the given columns: maps sorted by key, and arrays sorted, because
+    every array of a hashed row is a set (owners, tags): a source that lists the same owners in
+    another order has not changed the entity, and must not get a new version or history row."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import MapType
+    from pyspark.sql.types import ArrayType, MapType
 
     types = {f.name: f.dataType for f in df.schema.fields}
 
     def canonical(name: str) -> Column:
         if isinstance(types.get(name), MapType):
             return F.map_from_entries(F.array_sort(F.map_entries(F.col(name)))).alias(name)
+        if isinstance(types.get(name), ArrayType):
+            return F.array_sort(F.col(name)).alias(name)
         return F.col(name)
 
     return F.sha2(F.to_json(F.struct(*[canonical(c) for c in columns])), 256)

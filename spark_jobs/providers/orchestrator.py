@@ -10,7 +10,7 @@ def normalise_pipeline(p, resolve: Resolver) -> Normalised:
     out = Normalised()
     uri = E.PIPELINE.uri(p["name"])
     owners = resolve.owners(p.get("owner_emails") or ())
-    outputs = [o["dataset"] for o in p.get("outputs") or ()]
+    outputs = sorted({o["dataset"] for o in p.get("outputs") or ()})  # a set: its order means nothing
     out.entities.append(entity(E.PIPELINE, p["name"], name=p["name"], description=p.get("description"),
                                owners=owners, updated_at=p.get("updated_at"),
                                properties=properties([("schedule", p.get("schedule")), ("outputs", outputs)])))
