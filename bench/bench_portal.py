@@ -56,7 +56,7 @@ def targets(settings: Settings, seed: int) -> dict[str, list[str]]:
     picked = rng.sample(assets, min(300, len(assets)))
     names = [snap.entities[u]["name"] or "" for u in picked]
     return {
-        "search": [f"/search?q={quote(n[: rng.randint(4, max(4, len(n)))])}" for n in names if n],
+        "search": [f"/search?q={quote(n[: rng.randint(4, max(4, min(len(n), 60)))])}" for n in names if n],
         "entity": [f"/entity?uri={quote(u, safe='')}" for u in picked],
         "impact": [f"/impact?uri={quote(u, safe='')}" for u in picked],
     }

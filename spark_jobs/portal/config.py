@@ -17,7 +17,7 @@ class PortalSettings:
     fresh_hours: float = 24.0
     stale_hours: float = 24.0 * 7
     #: how many search hits the facet counts are taken over
-    facet_window: int = 500
+    facet_window: int = 100
     #: how often the portal looks for new Delta versions of the graph (seconds)
     refresh_s: float = 2.0
     #: how many time-travel snapshots stay loaded besides the latest

@@ -205,7 +205,8 @@ class ImpactIndex:
         code = self.code.get(uri)
         if code is None:
             return np.zeros(0, dtype=np.int64)
-        lo, hi = np.searchsorted(keys, code, "left"), np.searchsorted(keys, code, "right")
+        key = keys.dtype.type(code)  # a Python int would make numpy cast the whole array first
+        lo, hi = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
         return order[lo:hi]
 
     def downstream(self, uri: str) -> list[tuple[str, int, tuple[str, ...]]]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 from spark_jobs.config import Settings
 from spark_jobs.portal.config import PortalSettings
 from spark_jobs.portal.readmodel import SnapshotCache
+from spark_jobs.portal.searching import PortalSearch
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -58,6 +59,7 @@ class PortalState:
         self.portal = portal
         self.snapshots = SnapshotCache(settings, refresh_s=portal.refresh_s, kept=portal.snapshots_kept)
         self.engine = Engine(settings)
+        self.search = PortalSearch(settings)
         self.start_engine = start_engine
 
     @contextlib.contextmanager

@@ -19,7 +19,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 404: {"model
 
 def run_search(state, q: str, entity_type: str | None, tags: list[str], owner: str | None, *,
                kind: str = "entities", offset: int = 0, limit: int = 20) -> dict[str, Any]:
-    from spark_jobs.search.query import search
     from spark_jobs.search.ranking import SearchQuery
 
     if entity_type is not None and entity_type not in ENTITY_TYPES:
@@ -30,14 +29,14 @@ def run_search(state, q: str, entity_type: str | None, tags: list[str], owner: s
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     try:
-        hits = search(state.settings, query, kind=kind)  # type: ignore[arg-type]
+        hits = state.search.search(query, kind=kind)
     except FileNotFoundError as exc:
         raise NotFound(str(exc)) from None
     facets = {"type": Counter(h.entity_type for h in hits),
               "tag": Counter(t for h in hits for t in (h.doc.get("tags") or ())),
               "owner": Counter(o for h in hits for o in h.owners)}
     return {
-        "q": q, "total_in_window": len(hits),
+        "q": q, "total_in_window": len(hits), "window": window,
         "hits": [{"id": h.id, "entity_type": h.entity_type, "name": h.name, "owners": list(h.owners),
                   "why": list(h.why), "score": round(h.score, 3), "description": h.doc.get("description"),
                   "tags": list(h.doc.get("tags") or ())} for h in hits[offset:offset + limit]],
