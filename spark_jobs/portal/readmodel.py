@@ -316,20 +316,16 @@ def load_snapshot(settings: Settings, as_of: AsOf) -> Snapshot:
 
 
 def _latest_scores(table) -> dict[str, dict[str, Any]] | None:
-    """quality.entity_scores (when the quality stage writes it): the newest row per entity."""
-    if table is None:
+    """quality.entity_scores (when the quality stage writes it): the rows of its latest run, by id."""
+    if table is None or "id" not in table.schema.names:
         return None
-    names = table.schema.names
-    id_col = "id" if "id" in names else "entity_id" if "entity_id" in names else None
-    if id_col is None:
-        return None
-    order = next((c for c in ("scored_at", "computed_at", "checked_at", "run_id") if c in names), None)
-    best: dict[str, dict[str, Any]] = {}
-    for row in table.to_pylist():
-        key = row[id_col]
-        if key not in best or (order and (row.get(order) or "") > (best[key].get(order) or "")):
-            best[key] = {k: _jsonable(v) for k, v in row.items()}
-    return best
+    import pyarrow.compute as pc
+
+    for order in ("scored_at", "run_id"):
+        if order in table.schema.names and table.num_rows:
+            table = table.filter(pc.equal(table.column(order), pc.max(table.column(order))))
+            break
+    return {row["id"]: {k: _jsonable(v) for k, v in row.items()} for row in table.to_pylist()}
 
 
 def _jsonable(value: Any) -> Any:

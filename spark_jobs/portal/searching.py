@@ -1,20 +1,25 @@
-"""Search for the portal: `spark_jobs.search.query.search` (Elasticsearch/OpenSearch when
-configured), except that the embedded index is opened once per snapshot and kept, instead of
-once per request: opening it costs more than the query."""
+"""Search for the portal through the configured backend (`spark_jobs.search.backends`: embedded,
+OpenSearch or Elasticsearch), held for the app's life: a server backend keeps its client, and
+the embedded index is opened once per snapshot instead of once per request (opening it costs
+more than the query)."""
 
 from __future__ import annotations
 
 import threading
 
 from spark_jobs.config import Settings
-from spark_jobs.search.query import SearchHit, _hit, search
+from spark_jobs.search.query import SearchHit, _hit
 from spark_jobs.search.ranking import SearchQuery
 
 
 class PortalSearch:
     def __init__(self, settings: Settings) -> None:
+        from spark_jobs.search.backends import default_reader
+
         self.settings = settings
+        self.backend = default_reader(settings)
         self._lock = threading.Lock()
+        self._server = None
         self._searcher = None
 
     def _embedded(self):
@@ -30,6 +35,12 @@ class PortalSearch:
         return searcher
 
     def search(self, query: SearchQuery, *, kind: str = "entities") -> list[SearchHit]:
-        if self.settings.es_url:
-            return search(self.settings, query, kind=kind)  # type: ignore[arg-type]
-        return [_hit(h.doc, h.why, h.score) for h in self._embedded().search(query, kind=kind)]
+        if self.backend == "embedded":
+            raw = [(h.doc, h.why, h.score) for h in self._embedded().search(query, kind=kind)]
+        else:
+            if self._server is None:
+                from spark_jobs.search.backends import reader
+
+                self._server = reader(self.settings, self.backend)
+            raw = self._server.search(query, kind=kind)
+        return [_hit(doc, why, score) for doc, why, score in raw]

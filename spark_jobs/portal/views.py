@@ -253,6 +253,18 @@ def _runs(snap: Snapshot, pipeline: str, limit: int = 20) -> list[dict[str, Any]
     return runs[:limit]
 
 
+def _quality_rollup(snap: Snapshot, assets: list[str]) -> dict[str, Any] | None:
+    """Mean quality score of a team's assets and the lowest-scored ones (quality.entity_scores)."""
+    scored = [(float(snap.scores[a]["score"]), a) for a in dict.fromkeys(assets)
+              if snap.scores and a in snap.scores and snap.scores[a].get("score") is not None]
+    if not scored:
+        return None
+    scored.sort()
+    return {"mean": round(sum(s for s, _ in scored) / len(scored), 1), "scored": len(scored),
+            "lowest": [{**ref(snap, a), "score": s, "missing": (snap.scores or {})[a].get("missing") or []}
+                       for s, a in scored[:5]]}
+
+
 def type_view(snap: Snapshot, uri: str) -> dict[str, Any]:
     """The panels of an entity page that depend on its type."""
     row = snap.entity(uri)
@@ -324,6 +336,8 @@ def type_view(snap: Snapshot, uri: str) -> dict[str, Any]:
         via_members = sorted({a for m in members for a in n(m["id"], "OWNED_BY", "in")})
         inactive_owned = [{**ref(snap, a), "owner": m["id"]} for m in members if m["inactive"]
                           for a in n(m["id"], "OWNED_BY", "in")]
-        return {"owned": _refs(snap, n(uri, "OWNED_BY", "in")), "members": members,
-                "owned_by_members": _refs(snap, via_members), "inactive_owned": inactive_owned}
+        owned = n(uri, "OWNED_BY", "in")
+        return {"owned": _refs(snap, owned), "members": members,
+                "owned_by_members": _refs(snap, via_members), "inactive_owned": inactive_owned,
+                "quality": _quality_rollup(snap, [*owned, *via_members])}
     return {}
