@@ -267,22 +267,25 @@ class Snapshot:
         return sorted(e["src"] for e in self.in_edges.get(uri, ()) if e["rel"] == rel)
 
     def teams_of(self, owners: Iterable[str]) -> list[str]:
-        """Teams to notify for an asset with these owners: owning teams, and the teams owning users
-        are members of (as impact.sql)."""
+        """Teams to notify for an asset with these owners (as impact.sql): owning teams, and the
+        teams its owning users are members of; an inactive or unknown owner notifies nobody."""
         teams: set[str] = set()
         for owner in owners:
-            if owner.startswith("aip://team/"):
+            if self.owner_inactive(owner):
+                continue
+            if self.entities[owner]["entity_type"] == "Team":
                 teams.add(owner)
             else:
                 teams.update(self.neighbours(owner, "MEMBER_OF"))
         return sorted(teams)
 
     def owner_inactive(self, owner: str) -> bool:
-        """A user who is inactive in identity or deleted there (owner_assets.owner_active)."""
+        """An owner identity does not know (never hydrated, or deleted there) or a user who is
+        inactive in identity (the owner_assets view's `NOT owner_active`)."""
         row = self.entities.get(owner)
-        if row is None or row["entity_type"] != "User":
-            return False
-        return (row.get("source_status") or "").upper() == "INACTIVE" or row["state"] == "deleted"
+        if row is None or row["state"] in ("reference", "deleted"):
+            return True
+        return row["entity_type"] == "User" and (row.get("source_status") or "").upper() == "INACTIVE"
 
 
 def load_snapshot(settings: Settings, as_of: AsOf) -> Snapshot:

@@ -62,7 +62,7 @@ def findings(snap: Snapshot, row: dict[str, Any]) -> list[dict[str, str]]:
         for owner in row["owners"]:
             if snap.owner_inactive(owner):
                 out.append({"kind": "ownership", "severity": "warning",
-                            "message": f"owner {owner} is inactive or has left"})
+                            "message": f"owner {owner} is inactive, has left or is unknown to identity"})
         if not (row.get("description") or "").strip():
             out.append({"kind": "documentation", "severity": "info", "message": "no description"})
     score = (snap.scores or {}).get(uri)
