@@ -44,8 +44,8 @@ class BackendPublish:
 class SearchBackend(Protocol):
     name: str
 
-    def publish(self, snapshot_id: str, docs: Docs) -> BackendPublish: ...
-    def planned_names(self, snapshot_id: str) -> list[str]: ...  # for the row of an attempt that raised
+    def publish(self, snapshot_id: str, docs: Docs, *, revision: str | None = None) -> BackendPublish: ...
+    def planned_names(self, snapshot_id: str, revision: str | None = None) -> list[str]: ...  # for a row of an attempt that raised
     def search(self, query: SearchQuery, *, kind: str = "entities") -> list[RawHit]: ...
     def expire(self, keep: int) -> list[str]: ...
 
@@ -56,7 +56,8 @@ class EmbeddedBackend:
     def __init__(self, settings: Settings, *, keep: int = 3) -> None:
         self.settings, self.keep = settings, keep
 
-    def publish(self, snapshot_id: str, docs: Docs) -> BackendPublish:
+    def publish(self, snapshot_id: str, docs: Docs, *, revision: str | None = None) -> BackendPublish:
+        """Always written (a local rewrite is cheap; the same id replaces its directory)."""
         from spark_jobs.search.embedded import expire_snapshots, write_snapshot
 
         written = write_snapshot(self.settings, snapshot_id, docs)
@@ -64,7 +65,7 @@ class EmbeddedBackend:
         return BackendPublish("published", [str(written.path / k) for k in written.doc_counts], written.doc_counts,
                               metrics={"embedded_path": str(written.path), "embedded_expired": len(expired)})
 
-    def planned_names(self, snapshot_id: str) -> list[str]:
+    def planned_names(self, snapshot_id: str, revision: str | None = None) -> list[str]:
         return []
 
     def search(self, query: SearchQuery, *, kind: str = "entities") -> list[RawHit]:
@@ -116,15 +117,15 @@ class ClusterBackend:
             self._cluster = module.wrap(client)
         return self._cluster
 
-    def planned_names(self, snapshot_id: str) -> list[str]:
+    def planned_names(self, snapshot_id: str, revision: str | None = None) -> list[str]:
         from spark_jobs.search.cluster import index_names
 
-        return list(index_names(self.options.prefix, snapshot_id).values())
+        return list(index_names(self.options.prefix, snapshot_id, revision).values())
 
-    def publish(self, snapshot_id: str, docs: Docs) -> BackendPublish:
+    def publish(self, snapshot_id: str, docs: Docs, *, revision: str | None = None) -> BackendPublish:
         from spark_jobs.search import cluster
 
-        result = cluster.publish_snapshot(self.cluster, snapshot_id, docs, options=self.options)
+        result = cluster.publish_snapshot(self.cluster, snapshot_id, docs, options=self.options, revision=revision)
         mp = self.kind.metric_prefix
         out = BackendPublish(result.status, list(result.index_names.values()), result.doc_counts, result.errors,
                              metrics={f"{mp}_status": result.status, f"{mp}_errors": result.errors,

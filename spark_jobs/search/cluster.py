@@ -7,9 +7,11 @@ request bodies where the other takes keyword arguments). `es.EsCluster` and
 everything else lives here once: index names, the template and mapping (`dsl`), bulk with
 back-off, the alias swap, retention and the search request.
 
-Per snapshot (id `v<entities version>-e<edges version>`):
+Per snapshot (id `v<entities version>-e<edges version>`, plus a `revision` of the documents'
+content when the publish stage gives one: the same graph versions can yield other documents, e.g.
+a new quality score):
 1. `PUT _index_template/<prefix>-search` (mappings and analysers from `search.dsl`);
-2. create `<prefix>-entities-<snapshot>` and `<prefix>-owners-<snapshot>` (a leftover index of
+2. create `<prefix>-entities-<snapshot>[-<revision>]` and `<prefix>-owners-…` (a leftover index of
    the same name from a failed attempt is dropped first; a live one is never touched);
 3. streaming bulk into each, retrying documents rejected with 429 with exponential back-off;
    every item error is counted and a sample kept;
@@ -18,7 +20,8 @@ Per snapshot (id `v<entities version>-e<edges version>`):
    aliases `<prefix>-entities` / `<prefix>-owners` from the old indices and adds them to the
    new ones (both in one atomic request);
 5. indices of older snapshots beyond the newest `keep` are deleted (never an aliased one).
-A snapshot whose indices both aliases already point at is `unchanged`: nothing is indexed again.
+A snapshot (and revision) whose indices both aliases already point at is `unchanged`: nothing is
+indexed again.
 """
 
 from __future__ import annotations
@@ -85,8 +88,10 @@ def alias_names(prefix: str) -> dict[str, str]:
     return {k: f"{prefix}-{k}" for k in INDEX_KINDS}
 
 
-def index_names(prefix: str, snapshot_id: str) -> dict[str, str]:
-    return {k: f"{prefix}-{k}-{snapshot_id}" for k in INDEX_KINDS}
+def index_names(prefix: str, snapshot_id: str, revision: str | None = None) -> dict[str, str]:
+    """`<prefix>-<kind>-<snapshot>[-<revision>]` (the revision names the documents' content)."""
+    tail = snapshot_id if revision is None else f"{snapshot_id}-{revision}"
+    return {k: f"{prefix}-{k}-{tail}" for k in INDEX_KINDS}
 
 
 def ensure_template(cluster: Cluster, prefix: str) -> None:
@@ -133,9 +138,10 @@ def _bulk(cluster: Cluster, index: str, docs: Iterable[Mapping[str, Any]], optio
 
 
 def publish_snapshot(cluster: Cluster, snapshot_id: str, docs: Mapping[str, Iterable[Mapping[str, Any]]], *,
-                     options: ClusterOptions = ClusterOptions()) -> ClusterPublishResult:
-    """Index one snapshot into new indices and move the aliases to them only if all went in."""
-    names = index_names(options.prefix, snapshot_id)
+                     options: ClusterOptions = ClusterOptions(), revision: str | None = None) -> ClusterPublishResult:
+    """Index one snapshot (of one content `revision`) into new indices and move the aliases to
+    them only if all went in."""
+    names = index_names(options.prefix, snapshot_id, revision)
     previous = current_indices(cluster, options.prefix)
     result = ClusterPublishResult(snapshot_id, "failed", names, previous=previous)
     if all(previous[k] == names[k] for k in INDEX_KINDS):

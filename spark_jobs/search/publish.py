@@ -45,6 +45,29 @@ def snapshot_id_for(built: BuiltDocuments) -> str:
     return f"v{built.entities_version:010d}-e{(built.edges_version or 0):010d}"
 
 
+#: Columns that say which graph versions a document came from, not what it says.
+PROVENANCE_COLUMNS = ("entities_version", "edges_version", "impact_version")
+
+
+def content_revision(spark: SparkSession, settings: Settings, built: BuiltDocuments) -> str:
+    """Ten hex digits that change whenever any document's content does, for the same snapshot id
+    too (a closure-only change, a new quality score, other document options): a server indexes a
+    snapshot again only when its revision is not the live one. Order-independent (a sum of
+    per-row hashes, 32 bits each, so it cannot overflow), one Spark aggregate per table."""
+    import hashlib
+
+    from pyspark.sql import functions as F
+
+    parts = []
+    for name, version in ((DOCUMENTS.name, built.documents_version),
+                          (OWNER_DOCUMENTS.name, built.owner_documents_version)):
+        df = tables.read(spark, settings, name, at_version=version)
+        cols = [c for c in df.columns if c not in PROVENANCE_COLUMNS]
+        row = df.select(F.count(F.lit(1)), F.sum(F.xxhash64(*cols).bitwiseAND(0xFFFFFFFF))).first()
+        parts.append(f"{name}:{row[0]}:{row[1] or 0}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:10]
+
+
 def documents_of(settings: Settings, built: BuiltDocuments) -> dict[str, Iterable[Mapping[str, Any]]]:
     """Fresh document streams of the built snapshot, per index kind."""
     return {"entities": iter_documents(settings, DOCUMENTS.name, version=built.documents_version),
@@ -76,15 +99,16 @@ def publish(spark: SparkSession, settings: Settings, *, embedded: bool = True, k
         backends = search_backends.publishing(settings, embedded=embedded, keep=keep, overrides=overrides)
     built = build_documents(spark, settings, options=doc_options)
     sid = snapshot_id_for(built)
+    revision = content_revision(spark, settings, built)
     out = PublishOutcome(sid, built, metrics={
-        "snapshot_id": sid, "entities_version": built.entities_version, "edges_version": built.edges_version,
-        "documents": built.documents, "owner_documents": built.owner_documents})
+        "snapshot_id": sid, "revision": revision, "entities_version": built.entities_version,
+        "edges_version": built.edges_version, "documents": built.documents, "owner_documents": built.owner_documents})
     failed_backends: list[str] = []
     for backend in backends:
         try:
-            result = backend.publish(sid, documents_of(settings, built))
+            result = backend.publish(sid, documents_of(settings, built), revision=revision)
         except Exception as exc:  # noqa: BLE001 - unreachable, or died mid-publish: recorded, raised below
-            out.rows.append(_row(sid, built, backend.name, backend.planned_names(sid), {}, 1, "failed"))
+            out.rows.append(_row(sid, built, backend.name, backend.planned_names(sid, revision), {}, 1, "failed"))
             out.failed.append(f"{backend.name}: {type(exc).__name__}: {str(exc)[:300]}")
             failed_backends.append(backend.name)
             continue

@@ -111,7 +111,7 @@ def test_stage_records_one_snapshot_per_engine(published):
     assert current_snapshot(settings) == sid
     live = cluster.current_indices(backends.server_backend(settings, "opensearch").cluster,
                                    settings.opensearch_index_prefix)
-    assert live == cluster.index_names(settings.opensearch_index_prefix, sid)
+    assert live == cluster.index_names(settings.opensearch_index_prefix, sid, metrics["revision"])
 
 
 def test_exact_name_beats_a_longer_name_containing_it(built):

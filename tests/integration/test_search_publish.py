@@ -48,15 +48,35 @@ def test_stage_publishes_to_embedded_and_elasticsearch(spark, settings, fake_es)
     write_graph(spark, settings, small_graph())
     settings = dataclasses.replace(settings, es_url=fake_es.url, es_index_prefix="lh")
     metrics = stages.run_stage("publish", spark, settings, stages.RunContext.new()).metrics
-    sid = metrics["snapshot_id"]
+    sid, rev = metrics["snapshot_id"], metrics["revision"]
     assert metrics["status"] == "success" and metrics["es_status"] == "published"
     counts = {"entities": 4, "owners": 1}
     assert snapshot_rows(spark, settings) == [("elasticsearch", "published", 0, sid, counts),
                                               ("embedded", "published", 0, sid, counts)]
-    assert fake_es.aliases() == {"lh-entities": [f"lh-entities-{sid}"], "lh-owners": [f"lh-owners-{sid}"]}
-    stored = fake_es.indices[f"lh-entities-{sid}"]["docs"][MODEL]
+    assert fake_es.aliases() == {"lh-entities": [f"lh-entities-{sid}-{rev}"], "lh-owners": [f"lh-owners-{sid}-{rev}"]}
+    stored = fake_es.indices[f"lh-entities-{sid}-{rev}"]["docs"][MODEL]
     assert stored["tags"] == ["team::ranking"] and stored["owner_names"] == ["Alice Liddell"]
     assert stored["related"] == ["ranking-v5-1"]
+
+
+def test_a_snapshot_is_indexed_once_per_content_revision(spark, settings, fake_es):
+    """Publishing the same graph again indexes nothing on the server; documents that change while
+    the graph versions do not (here: fewer related names) are a new revision, indexed and swapped."""
+    from spark_jobs.search.documents import DocumentOptions
+
+    write_graph(spark, settings, small_graph())
+    settings = dataclasses.replace(settings, es_url=fake_es.url, es_index_prefix="lh")
+    first = publish(spark, settings)
+    bulks = len(fake_es.calls("POST", "_bulk"))
+    again = publish(spark, settings)
+    assert (again.snapshot_id, again.metrics["revision"]) == (first.snapshot_id, first.metrics["revision"])
+    assert again.metrics["es_status"] == "unchanged" and len(fake_es.calls("POST", "_bulk")) == bulks
+    changed = publish(spark, settings, doc_options=DocumentOptions(max_related=0))
+    assert changed.snapshot_id == first.snapshot_id and changed.metrics["revision"] != first.metrics["revision"]
+    assert changed.metrics["es_status"] == "published"
+    live = fake_es.aliases()["lh-entities"]
+    assert live == [f"lh-entities-{first.snapshot_id}-{changed.metrics['revision']}"]
+    assert fake_es.indices[live[0]]["docs"][MODEL]["related"] == []
 
 
 def test_documents_are_reproducible_from_the_recorded_versions(spark, settings):
@@ -83,7 +103,7 @@ def test_failed_bulk_is_recorded_raised_and_leaves_the_alias(spark, settings, fa
     fake_es.throttle[OTHER] = 99  # rejected with 429 past every retry
     with pytest.raises(PublishError, match="alias left on lh-entities-" + ok.snapshot_id):
         publish(spark, settings, es_client=client, es_options=options)
-    assert fake_es.aliases()["lh-entities"] == [f"lh-entities-{ok.snapshot_id}"]
+    assert fake_es.aliases()["lh-entities"] == [f"lh-entities-{ok.snapshot_id}-{ok.metrics['revision']}"]
     rows = snapshot_rows(spark, settings)
     failed = [r for r in rows if r[1] == "failed"]
     assert len(rows) == 4 and len(failed) == 1 and failed[0][:3] == ("elasticsearch", "failed", 1)
