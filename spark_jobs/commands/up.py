@@ -69,7 +69,8 @@ def handle(args: argparse.Namespace) -> int:
     print(f"  sqs        pid {state.sqs.pid:<8} {state.sqs_endpoint_url}")
     print(f"  simulator  pid {state.simulator.pid:<8} {state.simulator.url}")
     for name, info in state.services.items():
-        print(f"  {name:<10} pid {info.pid:<8} {info.url}")
+        if name != "kafka":  # printed below with its transport
+            print(f"  {name:<10} pid {info.pid:<8} {info.url}")
     print(f"  queues     {len(state.queues)} (+ DLQs, maxReceiveCount {state.max_receive_count})")
     if "kafka" in state.services:
         print(f"  kafka      pid {state.services['kafka'].pid:<8} {state.service_settings.get('kafka_bootstrap')} "
