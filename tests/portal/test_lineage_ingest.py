@@ -160,3 +160,41 @@ def test_the_openlineage_kafka_topic_lands_like_http(kafka_topics, settings):
     assert (row["source"], row["dedup_id"]) == ("openlineage", ol.event_id(LIFECYCLE[0]))
     [kept] = landed(settings, "landing.quarantine")
     assert kept["reason"] == "not_openlineage" and kept["message_id"].endswith("/0/2")
+
+
+def test_the_openlineage_clients_http_transport_posts_to_mlg_serve(settings):
+    """The standard client (what the Airflow OpenLineage provider uses), configured like a
+    deployment would (url, endpoint, api_key auth, gzip), against the app under a real server."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+    from openlineage.client import OpenLineageClient
+    from openlineage.client.event_v2 import InputDataset, Job, Run, RunEvent, RunState
+
+    from spark_jobs.portal import create_app
+
+    app = create_app(dataclasses.replace(settings, api_token=TOKEN), start_engine=False)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        client = OpenLineageClient(config={"transport": {
+            "type": "http", "url": f"http://127.0.0.1:{sock.getsockname()[1]}", "endpoint": "api/v1/lineage",
+            "auth": {"type": "api_key", "apiKey": TOKEN}, "compression": "gzip"}})
+        run_id = str(uuid.uuid4())
+        client.emit(RunEvent(eventType=RunState.START, eventTime="2026-01-01T10:00:00Z", run=Run(runId=run_id),
+                             job=Job(namespace="airflow", name="mlg_build.merge"),
+                             inputs=[InputDataset(namespace="file", name="/lake/staging/entities")],
+                             producer="https://github.com/apache/airflow/tree/providers-openlineage"))
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    [row] = landed(settings)
+    assert (row["source"], row["entity_key"]) == ("openlineage", run_id)
+    assert json.loads(row["body"])["job"]["name"] == "mlg_build.merge"

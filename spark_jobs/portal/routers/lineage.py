@@ -47,6 +47,17 @@ def _sink(request: Request, state: Any):
     return sink
 
 
+def _gunzip(body: bytes) -> bytes | None:
+    import zlib
+
+    inflate = zlib.decompressobj(wbits=31)
+    try:
+        out = inflate.decompress(body, MAX_BODY + 1)
+    except zlib.error:
+        return None
+    return out if len(out) <= MAX_BODY and inflate.eof else None
+
+
 def _refuse(status: int, detail: str, **headers: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status, headers=headers or None)
 
@@ -66,6 +77,10 @@ async def post_lineage(request: Request, state: State,
     body = await request.body()
     if len(body) > MAX_BODY:
         return _refuse(413, f"an OpenLineage event must be at most {MAX_BODY} bytes")
+    if request.headers.get("content-encoding", "").lower() == "gzip":  # the HTTP transport's `compression`
+        body = _gunzip(body)
+        if body is None:
+            return _refuse(400, f"the gzip body is corrupt or inflates past {MAX_BODY} bytes")
     from spark_jobs.landing.http import CommitFailed
 
     try:
