@@ -59,6 +59,16 @@ def bodies(platform: str, n: int, prefix: str) -> list[str]:
                         specs[i % len(specs)].id_field: f"{prefix}-{platform}-{i}"}) for i in range(n)]
 
 
+def summarise(reports: list[LandingReport]) -> tuple[int, Counter, float, float]:
+    """Events landed by a series of runs, their summed timings, endpoint and own seconds."""
+    timings: Counter = Counter()
+    for r in reports:
+        timings.update(r.timings)
+    endpoint = timings["receive_s"] + timings["delete_s"]
+    own = timings["parse_s"] + timings["dedup_s"] + timings["write_s"]
+    return sum(r.landed for r in reports), timings, endpoint, own
+
+
 def bench_endpoint(n: int, depth: int, commit_size: int, work: Path) -> dict[str, Any]:
     from infra.sqs import create_landing_queues, local_client, start_moto, stop_process
 
@@ -96,12 +106,7 @@ def bench_endpoint(n: int, depth: int, commit_size: int, work: Path) -> dict[str
         total = time.perf_counter() - start - send_s[0]
     finally:
         stop_process(server.process)
-    landed = sum(r.landed for r in reports)
-    timings = Counter()
-    for r in reports:
-        timings.update(r.timings)
-    endpoint = timings["receive_s"] + timings["delete_s"]
-    own = timings["parse_s"] + timings["dedup_s"] + timings["write_s"]
+    landed, timings, endpoint, own = summarise(reports)
     return {"events": n, "landed": landed, "depth_per_queue": depth, "commit_size": commit_size,
             "commits": sum(r.commits for r in reports), "seconds": round(total, 2),
             "events_per_s": round(landed / total, 1), "endpoint_s": round(endpoint, 2),
@@ -138,12 +143,7 @@ def bench_kafka(n: int, commit_size: int, work: Path) -> dict[str, Any]:
         total = time.perf_counter() - start
     finally:
         stop_broker(broker.process)
-    landed = sum(r.landed for r in reports)
-    timings = Counter()
-    for r in reports:
-        timings.update(r.timings)
-    endpoint = timings["receive_s"] + timings["delete_s"]
-    own = timings["parse_s"] + timings["dedup_s"] + timings["write_s"]
+    landed, timings, endpoint, own = summarise(reports)
     return {"transport": "kafka", "events": n, "landed": landed, "commit_size": commit_size,
             "commits": sum(r.commits for r in reports), "seconds": round(total, 2),
             "events_per_s": round(landed / total, 1), "endpoint_s": round(endpoint, 2), "own_s": round(own, 2),
