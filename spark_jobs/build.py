@@ -42,9 +42,11 @@ def run_build(
     """Run every build stage that exists (or `only` those), in the documented order, holding
     the build lease (refused at once with `LeaseHeld` while another build holds it)."""
     from spark_jobs import lease as build_lease
+    from spark_jobs import preflight
 
     ctx = ctx or RunContext.new()
     with build_lease.hold(settings, ctx.run_id, command=command) as lease:
+        preflight.check(settings)  # a torn log, an old staging table, a dead stack: one line, nothing written
         return _run_stages(settings, only=only, ctx=ctx, progress=progress, lease=lease)
 
 

@@ -53,13 +53,23 @@ def main(argv: list[str] | None = None) -> int:
         print("mlg: interrupted", file=sys.stderr)
         return 130
     except MlgError as exc:
-        print(f"mlg {args.command}: {exc}", file=sys.stderr)
+        print(f"mlg {args.command}: {_disk_full(exc) or exc}", file=sys.stderr)
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the CLI promises one readable line
         if args.verbose:
             raise
+        if full := _disk_full(exc):
+            print(f"mlg {args.command}: {full}", file=sys.stderr)
+            return 1
         print(f"mlg {args.command}: {_one_line(exc)} (run `mlg -v {args.command} …` for details)", file=sys.stderr)
         return 1
+
+
+def _disk_full(exc: BaseException) -> str | None:
+    """A full disk, whatever library hit it, is one line naming the path (spark_jobs.preflight)."""
+    from spark_jobs.preflight import disk_full_line
+
+    return disk_full_line(exc)
 
 
 def _quiet_libraries() -> None:

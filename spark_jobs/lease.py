@@ -31,6 +31,7 @@ again by the new build), and `abandoned_run` says which run that was (recorded i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -193,10 +194,15 @@ class LocalStore:
     def _temp(self, body: str) -> str:
         os.makedirs(self.location, exist_ok=True)
         tmp = os.path.join(self.location, f".tmp-{uuid.uuid4().hex}")
-        with open(tmp, "x") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with open(tmp, "x") as fh:
+                fh.write(body)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except BaseException:  # a full disk: leave no partial temp file behind
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
         return tmp
 
     def create(self, generation: int, body: str) -> bool:

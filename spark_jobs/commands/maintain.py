@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from spark_jobs import lease, maintenance
+    from spark_jobs import lease, maintenance, preflight
     from spark_jobs.config import Settings
     from spark_jobs.stages import RunContext
     from spark_jobs.errors import UsageError
@@ -40,6 +40,7 @@ def handle(args: argparse.Namespace) -> int:
     held = contextlib.nullcontext() if args.dry_run else \
         lease.hold(settings, "maintain-" + RunContext.new().run_id, command="mlg maintain")
     with held:
+        preflight.check(settings, stack=False)  # compacting a torn table would bury the damage
         for step in args.step or STEPS:
             per_table = functions[step](settings, options=options)
             print(f"{step}: {maintenance.summarize(per_table)}")

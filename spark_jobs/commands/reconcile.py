@@ -23,7 +23,7 @@ def run_listing(args: argparse.Namespace, what: str) -> int:
     import time
     from datetime import datetime, timezone
 
-    from spark_jobs import lease, tables
+    from spark_jobs import lease, preflight, tables
     from spark_jobs.build import record_run, record_takeover
     from spark_jobs.config import Settings
     from spark_jobs.errors import MlgError
@@ -36,6 +36,7 @@ def run_listing(args: argparse.Namespace, what: str) -> int:
     ctx = RunContext.new(args.run_id, **options)
     started, t0 = datetime.now(timezone.utc), time.perf_counter()
     with lease.hold(settings, ctx.run_id, command=f"mlg {what}") as held, spark_session(settings) as spark:
+        preflight.check(settings)
         tables.register(spark, settings)
         record_takeover(spark, settings, held)
         metrics = getattr(rec, what)(spark, settings, ctx)

@@ -50,6 +50,11 @@ def handle(args: argparse.Namespace) -> int:
     if args.scale < 1:
         raise UsageError(f"--scale must be >= 1, got {args.scale}")
     settings = Settings.load()
+    from spark_jobs import preflight
+
+    full = [p for p in preflight.free_space_problems(settings) if p.table == "state_dir"]
+    if full:  # the stack's logs and state file go there: refuse before starting anything
+        raise preflight.AtRestError(full[0].line())
     state = stack.up(settings, seed=args.seed, scale=args.scale,
                      max_receive_count=args.max_receive_count or DEFAULT_MAX_RECEIVE_COUNT,
                      faults=_json_option(args.faults_json, "--faults-json"),

@@ -63,7 +63,7 @@ LAST_BUILD_TASK = "report"
 def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run one build stage in its own Spark session and record it in `ops.runs`, under the
     DAG run's build lease (refused at once while a CLI build or maintenance holds it)."""
-    from spark_jobs import killpoint, lease, stages, tables
+    from spark_jobs import killpoint, lease, preflight, stages, tables
     from spark_jobs.build import record_run, record_takeover
     from spark_jobs.session import spark_session
     from spark_jobs.stages import RunContext, StageNotBuilt
@@ -79,6 +79,7 @@ def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None
     with lease.hold(settings, run_id, command=f"airflow mlg_build.{name}", mode="dag",
                     final=name == LAST_BUILD_TASK) as held, \
             spark_session(settings, app_name=f"mlg-{name}") as spark:
+        preflight.check(settings)
         tables.register(spark, settings)
         record_takeover(spark, settings, held)
         killpoint.reached(f"{name}:before")

@@ -128,8 +128,13 @@ def write_snapshot(settings: Settings, snapshot_id: str, docs: Mapping[str, Iter
         os.rename(staging, final)
         if retired is not None:
             shutil.rmtree(retired, ignore_errors=True)
-    except BaseException:
+    except BaseException as exc:
+        from spark_jobs.preflight import disk_full_error
+
+        full = disk_full_error(staging, exc)  # tantivy's writer threads hide ENOSPC: name it
         shutil.rmtree(staging, ignore_errors=True)
+        if full is not None:
+            raise full from exc
         raise
     _switch_pointer(settings, snapshot_id)
     return WrittenSnapshot(snapshot_id, final, counts)
