@@ -35,12 +35,13 @@ def run_listing(args: argparse.Namespace, what: str) -> int:
     settings = Settings.load()
     ctx = RunContext.new(args.run_id, **options)
     started, t0 = datetime.now(timezone.utc), time.perf_counter()
-    with lease.hold(settings, ctx.run_id, command=f"mlg {what}") as held, spark_session(settings) as spark:
-        preflight.check(settings)
-        tables.register(spark, settings)
-        record_takeover(spark, settings, held)
-        metrics = getattr(rec, what)(spark, settings, ctx)
-        record_run(spark, settings, ctx.run_id, what, metrics.get("status", "success"), started, metrics)
+    with lease.hold(settings, ctx.run_id, command=f"mlg {what}") as held:
+        preflight.check(settings)  # before the engine starts: a refusal is immediate
+        with spark_session(settings) as spark:
+            tables.register(spark, settings)
+            record_takeover(spark, settings, held)
+            metrics = getattr(rec, what)(spark, settings, ctx)
+            record_run(spark, settings, ctx.run_id, what, metrics.get("status", "success"), started, metrics)
     listed = sum(metrics["listed"].values())
     print(f"{what} {ctx.run_id}: listed {listed} in {time.perf_counter() - t0:.1f}s; "
           f"entities +{metrics.get('entities_inserted', 0)} ~{metrics.get('entities_updated', 0)}, "

@@ -86,7 +86,6 @@ def test_deleted_delta_log_entry(lake):
     assert tables.version(lake.settings, "ops.runs") == versions[-2] - 1
 
 
-@pytest.mark.chaos_core
 def test_staging_table_from_an_older_schema(lake):
     import pyarrow as pa
     from deltalake import write_deltalake
