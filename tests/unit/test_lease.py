@@ -101,13 +101,13 @@ def test_two_cli_builds_with_one_run_id_do_not_share(lake):
             lease.Lease(lake, "same-id", config=FAST).acquire()
 
 
-def _contend(settings: Settings, start: float, queue) -> None:
+def _contend(settings: Settings, start: float, queue, done) -> None:
     while time.time() < start:
         time.sleep(0.001)
     try:
         lease.Lease(settings, f"racer-{os.getpid()}", config=FAST).acquire()
         queue.put("won")
-        time.sleep(max(0.0, start + 1 - time.time()))  # a winner that exits would be a dead holder: free again
+        done.wait(60)  # a winner that exits would be a dead holder, free again for a late racer
     except lease.LeaseHeld:
         queue.put("refused")
 
@@ -117,14 +117,17 @@ def test_exactly_one_of_many_racers_wins(lake, previous):
     if previous == "expired":
         plant(lake, run_id="stale", host="elsewhere", expires_at=time.time() - 1)
     ctx = multiprocessing.get_context("fork")
-    queue = ctx.Queue()
+    queue, done = ctx.Queue(), ctx.Event()
     start = time.time() + 0.3
-    procs = [ctx.Process(target=_contend, args=(lake, start, queue)) for _ in range(8)]
+    procs = [ctx.Process(target=_contend, args=(lake, start, queue, done)) for _ in range(8)]
     for p in procs:
         p.start()
-    for p in procs:
-        p.join(10)
-    results = sorted(queue.get(timeout=5) for _ in procs)
+    try:
+        results = sorted(queue.get(timeout=60) for _ in procs)
+    finally:
+        done.set()
+        for p in procs:
+            p.join(10)
     assert results == ["refused"] * 7 + ["won"]
 
 
