@@ -31,7 +31,7 @@ COMPONENTS = ("sqs", "simulator")
 #     start_for_stack(settings, *, logs: Path, state_dir: Path, timeout_s: float) -> StartedService
 # The service's settings (e.g. {"spark_remote": "sc://127.0.0.1:40123"}) go into the state file,
 # and `Settings.load` falls back to them like it does to the source URLs.
-OPTIONAL_SERVICES: dict[str, str] = {"opensearch": "opensearch", "kafka": "kafka"}
+OPTIONAL_SERVICES: dict[str, str] = {"opensearch": "opensearch", "kafka": "kafka", "spark": "spark_connect"}
 TRANSPORTS = ("sqs", "kafka", "both")
 """Where the simulator sends its thin events: SQS (default), Kafka instead, or both."""
 

@@ -1,7 +1,12 @@
-"""Delta table maintenance through delta-rs: compact, vacuum, checkpoint.
+"""Delta table maintenance: compact, vacuum, checkpoint.
 
-Why delta-rs and not Spark SQL: OPTIMIZE / VACUUM are not available on every engine we run
-on (pysail has neither), while delta-rs works next to any of them, on a path or on s3://.
+Two backends behind one small interface, chosen by the configured engine: on a JVM Spark
+engine with Delta (a Spark Connect server or classic Spark, `capabilities(spark).delta_sql`)
+compaction and vacuum run as Delta's own SQL (`OPTIMIZE`, `VACUUM ... DRY RUN`, versions from
+`DESCRIBE HISTORY`), inside the engine that also writes the tables; everywhere else (pysail
+has neither statement) through delta-rs, which works next to any engine, on a path or on
+s3://. Checkpoints always go through delta-rs: Delta Spark has no SQL for them (it writes one
+every 10 commits by itself), and both read the other's checkpoints.
 
 Every operation is idempotent and writes a Delta version only when it changes something:
 compaction with nothing to merge commits nothing, and vacuum is dry-run first and only run
@@ -16,7 +21,8 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
@@ -54,27 +60,134 @@ def _open(settings: Settings, name: str):
     return DeltaTable(tables.table(name).path(settings), storage_options=tables.storage_options())
 
 
+Filters = list[tuple[str, str, Any]] | None
+
+
+class _DeltaRs:
+    """delta-rs on the table's files (any engine, or none)."""
+
+    name = "delta-rs"
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def version(self, name: str) -> int:
+        return _open(self._settings, name).version()
+
+    def files(self, name: str, filters: Filters) -> int:
+        dt = _open(self._settings, name)
+        return len(dt.file_uris(filters) if filters else dt.file_uris())
+
+    def compact(self, name: str, filters: Filters, target_size: int | None) -> dict[str, int]:
+        metrics = _open(self._settings, name).optimize.compact(partition_filters=filters, target_size=target_size)
+        return {"files_removed": metrics.get("numFilesRemoved", 0), "files_added": metrics.get("numFilesAdded", 0),
+                "partitions": metrics.get("partitionsOptimized", 0)}
+
+    def vacuum_candidates(self, name: str, retention_hours: int, enforce: bool) -> list[str]:
+        return _open(self._settings, name).vacuum(retention_hours=retention_hours, dry_run=True,
+                                                  enforce_retention_duration=enforce)
+
+    def vacuum(self, name: str, retention_hours: int, enforce: bool) -> None:
+        _open(self._settings, name).vacuum(retention_hours=retention_hours, dry_run=False,
+                                           enforce_retention_duration=enforce)
+
+
+class _DeltaSql:
+    """Delta Lake's own SQL on a JVM Spark engine (`delta.`<path>`` identifiers, no catalog)."""
+
+    name = "delta-sql"
+
+    def __init__(self, settings: Settings, spark) -> None:
+        self._settings, self._spark = settings, spark
+
+    def _ident(self, name: str) -> str:
+        return "delta.`" + tables.table(name).path(self._settings).replace("`", "``") + "`"
+
+    def version(self, name: str) -> int:
+        return int(self._spark.sql(f"DESCRIBE HISTORY {self._ident(name)} LIMIT 1").collect()[0]["version"])
+
+    def files(self, name: str, filters: Filters) -> int:
+        if filters:
+            return self._spark.read.format("delta").load(tables.table(name).path(self._settings)) \
+                .where(_where(filters)).inputFiles().__len__()
+        return int(self._spark.sql(f"DESCRIBE DETAIL {self._ident(name)}").collect()[0]["numFiles"])
+
+    def compact(self, name: str, filters: Filters, target_size: int | None) -> dict[str, int]:
+        if target_size:
+            self._spark.conf.set("spark.databricks.delta.optimize.maxFileSize", str(target_size))
+        where = f" WHERE {_where(filters)}" if filters else ""
+        metrics = self._spark.sql(f"OPTIMIZE {self._ident(name)}{where}").collect()[0]["metrics"]
+        return {"files_removed": metrics["numFilesRemoved"], "files_added": metrics["numFilesAdded"],
+                "partitions": metrics["partitionsOptimized"]}
+
+    def _retention(self, enforce: bool) -> None:
+        # Delta refuses a retention under 7 days unless the check is off (delta-rs: `enforce`).
+        self._spark.conf.set("spark.databricks.delta.retentionDurationCheck.enabled", str(enforce).lower())
+
+    def vacuum_candidates(self, name: str, retention_hours: int, enforce: bool) -> list[str]:
+        self._retention(enforce)
+        rows = self._spark.sql(f"VACUUM {self._ident(name)} RETAIN {int(retention_hours)} HOURS DRY RUN").collect()
+        return [r[0] for r in rows]
+
+    def vacuum(self, name: str, retention_hours: int, enforce: bool) -> None:
+        self._retention(enforce)
+        self._spark.sql(f"VACUUM {self._ident(name)} RETAIN {int(retention_hours)} HOURS").collect()
+
+
+def _where(filters: list[tuple[str, str, Any]]) -> str:
+    """delta-rs partition filters as a SQL predicate (our own column names, quoted values)."""
+    allowed = {"<", "<=", ">", ">=", "=", "!="}
+    parts = []
+    for column, op, value in filters:
+        if op not in allowed or not column.isidentifier():
+            raise ValueError(f"unsupported partition filter {(column, op, value)!r}")
+        parts.append(f"{column} {op} {tables.sql_literal(str(value))}")
+    return " AND ".join(parts)
+
+
+@contextmanager
+def _backend(settings: Settings) -> Iterator[_DeltaRs | _DeltaSql]:
+    """Delta SQL when the configured engine is JVM Spark with Delta, delta-rs otherwise."""
+    from spark_jobs.session import capabilities, engine_mode, spark_session
+
+    if engine_mode(settings) == "embedded":  # pysail: no OPTIMIZE / VACUUM, and no need to start it
+        yield _DeltaRs(settings)
+        return
+    with spark_session(settings, app_name="mlg-maintenance") as spark:
+        if capabilities(spark).delta_sql:
+            yield _DeltaSql(settings, spark)
+        else:
+            yield _DeltaRs(settings)
+
+
+def backend_name(settings: Settings) -> str:
+    """Which maintenance path the configured engine gets ("delta-sql" or "delta-rs")."""
+    with _backend(settings) as backend:
+        return backend.name
+
+
 def optimize(settings: Settings, names: Iterable[str] | None = None, *,
              options: MaintenanceOptions = MaintenanceOptions()) -> dict[str, dict[str, Any]]:
     """Bin-pack small files of each table (default: every table but landing) into larger ones."""
     out: dict[str, dict[str, Any]] = {}
-    for name in _existing(settings, names, exclude=LANDING_TABLES):
-        out[name] = _compact(settings, name, options=options)
+    chosen = _existing(settings, names, exclude=LANDING_TABLES)
+    if not chosen:
+        return out
+    with _backend(settings) as backend:
+        for name in chosen:
+            out[name] = _compact(backend, name, options=options)
     return out
 
 
-def _compact(settings: Settings, name: str, *, options: MaintenanceOptions,
-             partition_filters: list[tuple[str, str, Any]] | None = None) -> dict[str, Any]:
-    dt = _open(settings, name)
-    before = dt.version()
+def _compact(backend: _DeltaRs | _DeltaSql, name: str, *, options: MaintenanceOptions,
+             partition_filters: Filters = None) -> dict[str, Any]:
+    before = backend.version(name)
     started = time.perf_counter()
     if options.dry_run:
-        files = len(dt.file_uris(partition_filters) if partition_filters else dt.file_uris())
-        return {"version": before, "files": files, "dry_run": True}
-    metrics = dt.optimize.compact(partition_filters=partition_filters, target_size=options.target_size)
-    return {"files_removed": metrics.get("numFilesRemoved", 0), "files_added": metrics.get("numFilesAdded", 0),
-            "partitions": metrics.get("partitionsOptimized", 0), "version_before": before,
-            "version_after": dt.version(), "seconds": round(time.perf_counter() - started, 3)}
+        return {"version": before, "files": backend.files(name, partition_filters), "dry_run": True}
+    metrics = backend.compact(name, partition_filters, options.target_size)
+    return {**metrics, "version_before": before, "version_after": backend.version(name),
+            "seconds": round(time.perf_counter() - started, 3), "engine": backend.name}
 
 
 def compact_landing(settings: Settings, *, options: MaintenanceOptions = MaintenanceOptions(),
@@ -82,11 +195,15 @@ def compact_landing(settings: Settings, *, options: MaintenanceOptions = Mainten
     """Compact the landing tables: closed `ingest_date` partitions of events, all of quarantine."""
     today = today or datetime.now(timezone.utc).date()
     out: dict[str, dict[str, Any]] = {}
-    if tables.exists(settings, "landing.events"):
-        filters = None if options.include_open_partition else [("ingest_date", "<", today.isoformat())]
-        out["landing.events"] = _compact(settings, "landing.events", options=options, partition_filters=filters)
-    if tables.exists(settings, "landing.quarantine"):
-        out["landing.quarantine"] = _compact(settings, "landing.quarantine", options=options)
+    present = [n for n in LANDING_TABLES if tables.exists(settings, n)]
+    if not present:
+        return out
+    with _backend(settings) as backend:
+        if "landing.events" in present:
+            filters = None if options.include_open_partition else [("ingest_date", "<", today.isoformat())]
+            out["landing.events"] = _compact(backend, "landing.events", options=options, partition_filters=filters)
+        if "landing.quarantine" in present:
+            out["landing.quarantine"] = _compact(backend, "landing.quarantine", options=options)
     return out
 
 
@@ -94,16 +211,18 @@ def vacuum(settings: Settings, names: Iterable[str] | None = None, *,
            options: MaintenanceOptions = MaintenanceOptions()) -> dict[str, dict[str, Any]]:
     """Delete files no version within the retention window still references."""
     out: dict[str, dict[str, Any]] = {}
-    for name in _existing(settings, names):
-        dt = _open(settings, name)
-        enforce = options.retention_hours >= DEFAULT_RETENTION_HOURS
-        candidates = dt.vacuum(retention_hours=options.retention_hours, dry_run=True,
-                               enforce_retention_duration=enforce)
-        deleted: list[str] = []
-        if candidates and not options.dry_run:
-            deleted = dt.vacuum(retention_hours=options.retention_hours, dry_run=False,
-                                enforce_retention_duration=enforce)
-        out[name] = {"candidates": len(candidates), "deleted": len(deleted), "version": dt.version()}
+    chosen = _existing(settings, names)
+    if not chosen:
+        return out
+    enforce = options.retention_hours >= DEFAULT_RETENTION_HOURS
+    with _backend(settings) as backend:
+        for name in chosen:
+            candidates = backend.vacuum_candidates(name, options.retention_hours, enforce)
+            deleted = 0
+            if candidates and not options.dry_run:
+                backend.vacuum(name, options.retention_hours, enforce)
+                deleted = len(candidates)
+            out[name] = {"candidates": len(candidates), "deleted": deleted, "version": backend.version(name)}
     return out
 
 

@@ -3,7 +3,13 @@
 Modes (ARCHITECTURE.md, "Engines"):
 - embedded (default): pysail's Spark Connect server in this process on 127.0.0.1, a free port;
 - remote: any Spark Connect server named by MLG_SPARK_REMOTE;
-- classic: JVM Spark (MLG_SPARK_MASTER) with delta-spark jars from MLG_SPARK_JARS.
+- classic: JVM Spark (MLG_SPARK_MASTER) with the delta-spark jars from MLG_SPARK_JARS, or
+  else the ones `make jars` fetched into `.jars/spark/`.
+
+A remote server is probed once per session: a JVM Spark server (`SELECT version()` answers
+"<spark version> <git revision>"; Sail answers its own version) has Delta's SQL (`OPTIMIZE`,
+`VACUUM`, `DESCRIBE HISTORY`) when its Delta extension is configured, and GraphFrames when its
+Connect plugin answers GraphFrames' extension relation.
 
 Sessions are always new (`create()`), never the cached one, and are stopped when the
 `spark_session()` block ends, so an Airflow task never inherits a dead server.
@@ -15,7 +21,7 @@ import atexit
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -45,6 +51,10 @@ class Capabilities:
     native_delta: bool
     graphframes: bool
     url: str | None = None
+    jvm: bool = False
+    """The engine is JVM Spark (classic, or a Spark Connect server), not Sail."""
+    delta_sql: bool = False
+    """Delta's maintenance SQL (OPTIMIZE, VACUUM, DESCRIBE HISTORY) runs on this engine."""
 
 
 _capabilities: dict[int, Capabilities] = {}
@@ -63,6 +73,44 @@ def require_delta(spark: SparkSession) -> None:
     caps = _capabilities.get(id(spark))
     if caps is not None and not caps.native_delta:
         raise DeltaUnavailableError(f"this {caps.mode} Spark session has no Delta Lake jars: {DELTA_JARS_HINT}")
+
+
+def repoint_shared_catalog(spark: SparkSession, locations: Mapping[str, str]) -> None:
+    """Drop catalog entries that point at another lakehouse's table (before `tables.register`).
+
+    A JVM Spark server keeps one catalog for all its sessions, so `graph.entities` registered by
+    an earlier client for another lakehouse would still name that lakehouse's files, and
+    `CREATE TABLE IF NOT EXISTS` would keep it. Sail's catalog is per session. Checked once per
+    table and session; dropping an external Delta table leaves its files alone.
+    """
+    caps = _capabilities.get(id(spark))
+    if caps is None or not caps.jvm:
+        return
+    checked: dict[str, str] = spark.__dict__.setdefault("_mlg_catalog_checked", {})
+    todo = {n: loc for n, loc in locations.items() if checked.get(n) != loc}
+    if not todo:
+        return
+    for schema in sorted({n.split(".", 1)[0] for n in todo}):
+        if not spark.catalog.databaseExists(schema):
+            continue
+        present = {f"{schema}.{t.name}" for t in spark.catalog.listTables(schema)}
+        for name in sorted(n for n in todo if n in present):
+            current = spark.sql(f"DESCRIBE DETAIL {name}").collect()[0]["location"]
+            if _same_location(current, todo[name]):
+                continue
+            log.debug("%s was registered at %s: re-pointing at %s", name, current, todo[name])
+            spark.sql(f"DROP TABLE IF EXISTS {name}")
+    checked.update(todo)
+
+
+def _same_location(registered: str | None, wanted: str) -> bool:
+    def norm(path: str) -> str:
+        path = path.rstrip("/")
+        for prefix in ("file://", "file:"):
+            if path.startswith(prefix):
+                return path[len(prefix):]
+        return path
+    return registered is not None and norm(registered) == norm(wanted)
 
 
 def engine_mode(settings: Settings) -> EngineMode:
@@ -172,9 +220,62 @@ def _connect_session(url: str, mode: EngineMode, app_name: str):
     for key, value in _SESSION_CONF.items():
         builder = builder.config(key, value)
     spark = builder.create()
-    # Spark Connect servers we target (Sail, Spark 4 with Delta) read and write Delta natively;
-    # GraphFrames needs its JVM plugin on a classic session.
-    return spark, Capabilities(mode=mode, native_delta=True, graphframes=False, url=url)
+    if mode == "embedded":  # our own pysail: Delta through delta-rs inside Sail, no JVM plugins
+        return spark, Capabilities(mode=mode, native_delta=True, graphframes=False, url=url)
+    jvm = _is_jvm_server(spark)
+    delta_sql = jvm and _has_delta_extension(spark)
+    # A remote Sail reads and writes Delta itself; a JVM server needs Delta's jars and extension.
+    return spark, Capabilities(mode=mode, native_delta=delta_sql or not jvm,
+                               graphframes=jvm and has_graphframes_plugin(spark), url=url,
+                               jvm=jvm, delta_sql=delta_sql)
+
+
+def _is_jvm_server(spark) -> bool:
+    """JVM Spark's version() is "<version> <git revision>"; Sail's is its bare version."""
+    try:
+        text = spark.sql("SELECT version() AS v").collect()[0][0]
+    except Exception:  # noqa: BLE001 - a server without version() is not JVM Spark
+        return False
+    return len(str(text).split()) == 2
+
+
+def _has_delta_extension(spark) -> bool:
+    extensions = spark.conf.get("spark.sql.extensions", "") or ""
+    catalog = spark.conf.get("spark.sql.catalog.spark_catalog", "") or ""
+    return "DeltaSparkSessionExtension" in extensions or "DeltaCatalog" in catalog
+
+
+GRAPHFRAMES_RELATION = "type.googleapis.com/org.graphframes.connect.proto.GraphFramesAPI"
+
+
+def has_graphframes_plugin(spark) -> bool:
+    """Does the Connect server handle GraphFrames' extension relation?
+
+    The probe analyses an empty `GraphFramesAPI` relation (no data is read): a server without
+    the plugin (`spark.connect.extensions.relation.classes` lacking
+    `org.apache.spark.sql.graphframes.GraphFramesConnect`) rejects it as an extension no
+    handler knows; with the plugin, the plugin itself answers (it rejects the empty call
+    differently, or plans it).
+    """
+    from pyspark.sql.connect.dataframe import DataFrame
+    from pyspark.sql.connect.plan import LogicalPlan
+
+    class _Probe(LogicalPlan):
+        def __init__(self) -> None:
+            super().__init__(None)
+
+        def plan(self, session):
+            rel = self._create_proto_relation()
+            rel.extension.type_url = GRAPHFRAMES_RELATION
+            rel.extension.value = b""
+            return rel
+
+    try:
+        DataFrame(_Probe(), spark).schema  # noqa: B018 - the analysis is the probe
+    except Exception as exc:  # noqa: BLE001 - the server's answer is the result
+        text = str(exc)
+        return not ("NO_HANDLER_FOR_EXTENSION" in text or "No handler found for extension" in text)
+    return True
 
 
 def _classic_session(settings: Settings, app_name: str):
@@ -192,18 +293,52 @@ def _classic_session(settings: Settings, app_name: str):
     for key, value in {**_SESSION_CONF, "spark.ui.enabled": "false", "spark.api.mode": "classic",
                        "spark.sql.shuffle.partitions": os.environ.get("MLG_SHUFFLE_PARTITIONS", "8")}.items():
         builder = builder.config(key, value)
-    jars = [j for j in (settings.spark_jars or "").split(",") if j.strip()]
+    jars = [j for j in (settings.spark_jars or "").split(",") if j.strip()] or _fetched_jars()
     if jars:
         builder = (
             builder.config("spark.jars", ",".join(jars))
             .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
             .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
         )
+    for key, value in hadoop_s3_conf().items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     native_delta = _jvm_has_class(spark, "io.delta.sql.DeltaSparkSessionExtension")
     graphframes = _jvm_has_class(spark, "org.graphframes.GraphFrame")
     return spark, Capabilities(mode="classic", native_delta=native_delta, graphframes=graphframes,
-                               url=settings.spark_master)
+                               url=settings.spark_master, jvm=True, delta_sql=native_delta)
+
+
+def hadoop_s3_conf(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Hadoop S3A settings for `s3://` lakehouses from the standard AWS variables (the ones
+    delta-rs reads too), so both engines see the same bucket; {} when none is set.
+
+    Credentials are not copied into Spark's conf (where a command line would show them): S3A's
+    default provider chain reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the JVM's
+    environment, which the server and a classic driver inherit."""
+    env = os.environ if env is None else env
+    conf: dict[str, str] = {}
+    if not any(env.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_REGION")):
+        return conf
+    # `s3://` is the URI users write (and delta-rs reads); Hadoop serves it with S3A.
+    conf["spark.hadoop.fs.s3.impl"] = "org.apache.hadoop.fs.s3a.S3AFileSystem"
+    if env.get("AWS_ENDPOINT_URL"):
+        endpoint = env["AWS_ENDPOINT_URL"]
+        conf["spark.hadoop.fs.s3a.endpoint"] = endpoint
+        conf["spark.hadoop.fs.s3a.path.style.access"] = "true"  # local endpoints have no bucket DNS
+        conf["spark.hadoop.fs.s3a.connection.ssl.enabled"] = str(endpoint.startswith("https")).lower()
+    if env.get("AWS_REGION"):
+        conf["spark.hadoop.fs.s3a.endpoint.region"] = env["AWS_REGION"]
+    return conf
+
+
+def _fetched_jars() -> list[str]:
+    """The Delta (+ S3A) jars `make jars` fetched, when MLG_SPARK_JARS names none."""
+    try:
+        from infra.jars import classpath, is_fetched
+    except ImportError:  # installed without the repo's infra/ package
+        return []
+    return classpath("spark") if is_fetched("spark") else []
 
 
 def _jvm_has_class(spark, name: str) -> bool:

@@ -209,7 +209,9 @@ def storage_options() -> dict[str, str] | None:
     """delta-rs storage options for object-store lakehouses, from the standard AWS env vars."""
     opts = {k.lower(): v for k, v in os.environ.items()
             if k in ("AWS_REGION", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID",
-                     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ALLOW_HTTP")}
+                     "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ALLOW_HTTP",
+                     # how concurrent commits stay safe on S3 (README, "The lakehouse on S3")
+                     "AWS_CONDITIONAL_PUT", "AWS_S3_LOCKING_PROVIDER", "DELTA_DYNAMO_TABLE_NAME")}
     return opts or None
 
 
@@ -239,7 +241,11 @@ def row_count(settings: Settings, name: str, version: int) -> int:
 def register(spark: SparkSession, settings: Settings, names: Iterable[str] | None = None) -> None:
     """Create missing tables and register all of them in this session's catalog."""
     require_delta(spark)
-    for name in list(names or all_tables()):
+    from spark_jobs.session import repoint_shared_catalog
+
+    chosen = list(names or all_tables())
+    repoint_shared_catalog(spark, {name: table(name).path(settings) for name in chosen})
+    for name in chosen:
         t = table(name)
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {t.schema_name}")
         location = t.path(settings).replace("'", "\\'")

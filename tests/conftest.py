@@ -7,7 +7,7 @@ import os
 import pytest
 
 pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.sqs", "tests.fixtures.kafka",
-                  "tests.fixtures.opensearch"]
+                  "tests.fixtures.opensearch", "tests.fixtures.spark_connect"]
 
 os.environ.setdefault("RUST_LOG", "warn")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")

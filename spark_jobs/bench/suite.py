@@ -6,6 +6,11 @@ land those events and run an incremental build. Every stage is measured (wall ti
 and the comparisons the README promises are taken in the same run: the closure on the embedded engine
 vs classic local PySpark vs networkx, hydration's achieved request rate vs its configured limit, and
 impact/lineage answers from the precomputed closure vs a live traversal.
+
+With `engines=("embedded", "spark")` the same full and incremental builds then run again on a JVM
+Spark Connect server with Delta Lake (started beside the stack, its start-up measured as its own
+step `spark.startup`) in a second lakehouse, with steps named `spark.full.<stage>` and
+`spark.incremental.<stage>`; `comparisons["engines"]` holds the totals and JVM/embedded ratios.
 """
 
 from __future__ import annotations
@@ -56,8 +61,12 @@ def _workdir(keep: Path | None) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+ENGINES = ("embedded", "spark")
+
+
 def run_bench(scale: int, *, seed: int = 7, mutate_share: float = 0.01, workdir: Path | None = None,
-              compare: Sequence[str] = ("closure", "queries", "hydration"), log: Log = print) -> BenchRun:
+              compare: Sequence[str] = ("closure", "queries", "hydration"), engines: Sequence[str] = ("embedded",),
+              log: Log = print) -> BenchRun:
     """Run the whole benchmark at one scale and return its measurements."""
     from infra import stack
 
@@ -82,6 +91,9 @@ def run_bench(scale: int, *, seed: int = 7, mutate_share: float = 0.01, workdir:
                 run.comparisons["queries"] = _query_latency(settings, seed, log)
             if "closure" in compare:
                 run.comparisons["closure"] = _closure_engines(settings, work, log)
+            if "spark" in engines:
+                _jvm_builds(run, base, work, mutate_share, seed, log)
+                run.comparisons["engines"] = engine_totals(run)
         finally:
             stack.down(base)
     return run
@@ -149,25 +161,64 @@ def _build(run: BenchRun, settings: Settings, phase: str, ctx: RunContext, log: 
             record_run(spark, settings, ctx.run_id, stage, result.status, started, result.metrics)
 
 
+def _jvm_builds(run: BenchRun, base: Settings, work: Path, share: float, seed: int, log: Log) -> None:
+    """The same full + incremental builds on a JVM Spark Connect server, in their own lakehouse."""
+    import dataclasses
+
+    from infra import stack
+
+    log("JVM Spark Connect server")
+    with _step(run, "spark.startup", log):
+        state = stack.up(base, services=("spark",))
+    settings = dataclasses.replace(
+        Settings.load(lakehouse=str(work / "lakehouse-spark"), state_dir=base.state_dir,
+                      reports_dir=str(work / "reports-spark")),
+        spark_remote=state.service_settings["spark_remote"])
+    _build(run, settings, "spark.full", RunContext.new(bootstrap="always"), log)
+    _mutate(run, settings, share, seed + 1, log, name="spark.incremental.mutate")
+    _land(run, settings, log, name="spark.incremental.land")
+    _build(run, settings, "spark.incremental", RunContext.new(bootstrap="never"), log)
+
+
+def _phase_seconds(run: BenchRun, phase: str) -> float:
+    return round(sum(m.seconds for m in run.steps if m.step.startswith(f"{phase}.")
+                     and m.step.rsplit(".", 1)[1] in BUILD_STAGES), 2)
+
+
+def engine_totals(run: BenchRun) -> dict[str, Any]:
+    """Build and closure seconds per engine, and JVM / embedded ratios (> 1: the JVM is slower)."""
+    step = {m.step: m.seconds for m in run.steps}
+    out: dict[str, Any] = {"spark_startup_s": step.get("spark.startup")}
+    for engine, prefix in (("embedded", ""), ("spark", "spark.")):
+        out[engine] = {"full_s": _phase_seconds(run, f"{prefix}full"),
+                       "incremental_s": _phase_seconds(run, f"{prefix}incremental"),
+                       "closure_s": step.get(f"{prefix}full.closure")}
+    out["spark_over_embedded"] = {
+        key: round(out["spark"][key] / out["embedded"][key], 2)
+        for key in ("full_s", "incremental_s", "closure_s") if out["embedded"][key] and out["spark"][key]}
+    return out
+
+
 def _now():
     from datetime import datetime, timezone
 
     return datetime.now(timezone.utc)
 
 
-def _mutate(run: BenchRun, settings: Settings, share: float, seed: int, log: Log) -> int:
+def _mutate(run: BenchRun, settings: Settings, share: float, seed: int, log: Log, *,
+            name: str = "incremental.mutate") -> int:
     """Update `share` of the simulator's objects through its mutation API (each emits its event)."""
     client = _simulator(settings)
     entities = sum(client.health()["counts"].values())
-    with _step(run, "incremental.mutate", log) as m:
+    with _step(run, name, log) as m:
         m.rows_out = len(client.churn(max(1, round(entities * share)), seed=seed))
     return m.rows_out or 0
 
 
-def _land(run: BenchRun, settings: Settings, log: Log) -> None:
+def _land(run: BenchRun, settings: Settings, log: Log, *, name: str = "incremental.land") -> None:
     from spark_jobs.landing import land
 
-    with _step(run, "incremental.land", log) as m:
+    with _step(run, name, log) as m:
         report = land(settings, time_budget_s=600)
         report.raise_for_errors()
         m.rows_out = report.landed

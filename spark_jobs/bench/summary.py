@@ -104,6 +104,15 @@ def render(records: list[dict[str, Any]] | None = None) -> str:
             out.append(f"- scale {scale} closure: embedded {times['embedded']:.2f}s, classic local "
                        f"{times['classic']:.2f}s (×{times['classic'] / times['embedded']:.1f}), networkx "
                        f"{_fmt(times.get('networkx'), '.2f')}s")
+        engines = comparisons.get("engines") or {}
+        if engines.get("spark_over_embedded"):
+            ratio = engines["spark_over_embedded"]
+            emb, jvm = engines["embedded"], engines["spark"]
+            out.append(f"- scale {scale} engines (JVM Spark Connect / embedded): full build "
+                       f"{jvm['full_s']:.1f}s / {emb['full_s']:.1f}s (×{_fmt(ratio.get('full_s'))}), incremental "
+                       f"{jvm['incremental_s']:.1f}s / {emb['incremental_s']:.1f}s (×{_fmt(ratio.get('incremental_s'))}), "
+                       f"closure {_fmt(jvm['closure_s'], '.1f')}s / {_fmt(emb['closure_s'], '.1f')}s "
+                       f"(×{_fmt(ratio.get('closure_s'))}); JVM server start-up {_fmt(engines.get('spark_startup_s'), '.1f')}s")
         hydration = comparisons.get("hydration") or {}
         if "achieved_over_limit" in hydration:
             out.append(f"- scale {scale} hydration: {hydration['achieved_over_limit']} of the configured "

@@ -14,6 +14,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="share of entities changed before the incremental build (default 0.01)")
     p.add_argument("--compare", nargs="*", default=["closure", "queries", "hydration"],
                    choices=["closure", "queries", "hydration"], help="side-by-side comparisons to take")
+    p.add_argument("--engine", nargs="+", default=["embedded"], choices=["embedded", "spark"],
+                   help="engines to build on: spark adds the same builds on a JVM Spark Connect server "
+                        "(start-up measured separately; ratios in BENCHMARKS.md)")
     p.add_argument("--workdir", type=Path, help="keep the scratch lakehouse here (default: a temp dir)")
     p.add_argument("--no-record", action="store_true", help="do not append to bench/results.jsonl")
     p.set_defaults(handler=handle)
@@ -33,7 +36,7 @@ def handle(args: argparse.Namespace) -> int:
         print(f"mlg bench: scale {scale}, seed {args.seed}")
         workdir = args.workdir / f"scale-{scale}" if args.workdir else None
         run = run_bench(scale, seed=args.seed, mutate_share=args.mutate_share, workdir=workdir,
-                        compare=args.compare)
+                        compare=args.compare, engines=args.engine)
         if not args.no_record:
             results.append(run.record())
     if not args.no_record:

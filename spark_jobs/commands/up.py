@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--transport", choices=["sqs", "kafka", "both"], default="sqs",
                    help="where the simulator's thin events go: SQS queues (default), a local Kafka "
                         "broker's topics instead (one per source + dead-letter + openlineage), or both")
+    p.add_argument("--engine", choices=("embedded", "spark"), default="embedded",
+                   help="spark: also start a JVM Spark Connect server with Delta Lake (127.0.0.1, local[2]); "
+                        "later mlg commands run on it (default: the embedded pysail engine)")
     p.add_argument("--json", action="store_true", help="print the state file instead of a summary")
     p.set_defaults(handler=handle)
 
@@ -38,7 +41,7 @@ def _json_option(text: str | None, flag: str):
 
 def _services(args: argparse.Namespace) -> tuple[str, ...]:
     """Optional services (infra.stack.OPTIONAL_SERVICES) the flags ask for."""
-    return ("opensearch",) if args.search == "opensearch" else ()
+    return (("opensearch",) if args.search == "opensearch" else ()) + (("spark",) if args.engine == "spark" else ())
 
 
 def handle(args: argparse.Namespace) -> int:
