@@ -50,7 +50,12 @@ def content_hash(df: DataFrame, columns: Sequence[str]) -> Column:
             return F.array_sort(F.col(name)).alias(name)
         return F.col(name)
 
-    return F.sha2(F.to_json(F.struct(*[canonical(c) for c in columns])), 256)
+    # One timestamp format for every engine: Sail writes microseconds, JVM Spark's default
+    # milliseconds, and the hash must not depend on which engine wrote the row.
+    return F.sha2(F.to_json(F.struct(*[canonical(c) for c in columns]), {"timestampFormat": JSON_TIMESTAMP}), 256)
+
+
+JSON_TIMESTAMP = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"
 
 
 def upsert(
