@@ -48,14 +48,51 @@ def test_remote_mode_reads_and_writes_delta(connect_server, tmp_path):
     assert tables.version(settings, "ops.runs") == 1
 
 
+NO_JARS_SCRIPT = """
+import sys
+from spark_jobs import tables
+from spark_jobs.config import Settings
+from spark_jobs.session import DeltaUnavailableError, capabilities, spark_session
+
+settings = Settings.load(env={"MLG_SPARK_MASTER": "local[1]"}, lakehouse=sys.argv[1])
+with spark_session(settings) as spark:
+    caps = capabilities(spark)
+    print("mode", caps.mode, "sum", spark.range(10).selectExpr("sum(id) as s").collect()[0].s)
+    print("delta", caps.native_delta, "graphframes", caps.graphframes)
+    try:
+        tables.register(spark, settings)
+    except DeltaUnavailableError as exc:
+        print("error", str(exc).replace(chr(10), "<NL>"))
+"""
+
+
 @pytest.mark.slow
 def test_classic_mode_runs_a_query_and_delta_needs_jars(tmp_path):
+    """In a fresh process (a classic driver's classpath is fixed when its JVM starts) on a
+    machine that never ran `make jars`."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MLG_JARS_DIR": str(tmp_path / "no-jars")}
+    done = subprocess.run([sys.executable, "-c", NO_JARS_SCRIPT, str(tmp_path / "lh")], env=env,
+                          capture_output=True, text=True, timeout=300)
+    lines = [line for line in done.stdout.splitlines() if line.split(" ", 1)[0] in ("mode", "delta", "error")]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert lines[:2] == ["mode classic sum 45", "delta False graphframes False"]
+    assert lines[2].startswith("error ") and "MLG_SPARK_JARS" in lines[2] and "<NL>" not in lines[2]
+
+
+@pytest.mark.slow
+def test_classic_mode_defaults_to_the_fetched_delta_jars(tmp_path):
+    from spark_jobs import maintenance
+
     settings = Settings.load(env={"MLG_SPARK_MASTER": "local[1]"}, lakehouse=str(tmp_path / "lh"))
     with spark_session(settings) as spark:
         caps = capabilities(spark)
-        assert caps.mode == "classic"
-        assert spark.range(10).selectExpr("sum(id) as s").collect()[0].s == 45
-        assert caps.native_delta is False and caps.graphframes is False
-        with pytest.raises(DeltaUnavailableError, match="MLG_SPARK_JARS") as err:
-            tables.register(spark, settings)
-        assert "\n" not in str(err.value)
+        assert (caps.mode, caps.jvm, caps.native_delta, caps.delta_sql) == ("classic", True, True, True)
+        tables.register(spark, settings, ["ops.runs"])
+        spark.sql("INSERT INTO ops.runs VALUES ('r1', 'hydrate', 'success', NULL, NULL, 3, '{}')")
+        assert tables.read(spark, settings, "ops.runs").count() == 1
+    assert tables.version(settings, "ops.runs") == 1
+    assert maintenance.backend_name(settings) == "delta-sql"
