@@ -102,3 +102,21 @@ def test_mlg_up_search_opensearch_starts_a_node_that_mlg_down_stops(tmp_path, mo
     finally:
         assert main(["down"]) == 0
     assert not _pid_alive(node.pid)
+
+
+def test_mlg_search_on_opensearch_says_what_is_wrong_in_one_line(opensearch_node, opensearch_prefix, monkeypatch,
+                                                                 capsys, tmp_path):
+    from infra.sqs import free_port
+    from spark_jobs.cli import main
+
+    monkeypatch.setenv("MLG_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("MLG_OPENSEARCH_INDEX_PREFIX", opensearch_prefix)
+    monkeypatch.setenv("MLG_OPENSEARCH_URL", opensearch_node.url)  # reachable, nothing published yet
+    assert main(["search", "ranking", "--backend", "opensearch"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert f"no search snapshot in opensearch: alias {opensearch_prefix}-entities does not exist" in err
+    assert "\n" not in err
+    monkeypatch.setenv("MLG_OPENSEARCH_URL", f"http://user:secret@127.0.0.1:{free_port()}")  # nothing listens
+    assert main(["search", "ranking"]) == 1  # the configured server is the default backend
+    err = capsys.readouterr().err.strip()
+    assert "search on opensearch failed: ConnectionError" in err and "secret" not in err and "\n" not in err
