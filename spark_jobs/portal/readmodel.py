@@ -95,7 +95,7 @@ def _version_at(dt, at: datetime) -> int | None:
 def parse_as_of(text: str) -> int | datetime:
     """A graph.entities version (digits) or an ISO-8601 timestamp (UTC when no offset)."""
     text = text.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # not '²' or other Unicode digits int() refuses
         return int(text)
     try:
         at = datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -190,3 +190,42 @@ def test_error_pages_and_no_file_reads_outside_the_app(portal_client):
         assert response.status_code == 404, path
         assert "[project]" not in response.text and "root:" not in response.text
     assert portal_client.get("/static/portal.css").status_code == 200
+
+
+def test_every_entity_type_has_its_page_and_view(portal_client, portal_lakehouse):
+    from spark_jobs.portal.readmodel import SnapshotCache
+
+    snap = SnapshotCache(portal_lakehouse).get()
+    by_type: dict[str, str] = {}
+    for uri, row in sorted(snap.entities.items()):
+        if row["state"] in ("hydrated", "enriched"):
+            by_type.setdefault(row["entity_type"], uri)
+    assert set(by_type) >= {"Model", "ModelInstance", "Pipeline", "PipelineRun", "Feature", "Dataset",
+                            "AbTest", "AbTestCell", "User", "Team"}
+    expected_panels = {"Model": "instances", "Dataset": "runs", "Pipeline": "schedule", "Feature": "models",
+                       "AbTest": "cells", "User": "owned", "Team": "members", "ModelInstance": "features"}
+    for kind, uri in by_type.items():
+        assert portal_client.get("/entity", params={"uri": uri}).status_code == 200, uri
+        if kind in expected_panels:
+            assert expected_panels[kind] in get(portal_client, "/api/v1/entities", uri=uri)["view"], kind
+    model = get(portal_client, "/api/v1/entities", uri=MODEL)["view"]
+    assert INSTANCE in [i["id"] for i in model["instances"]] and TEST in [t["id"] for t in model["ab_tests"]]
+    feature = get(portal_client, "/api/v1/entities", uri=FEATURE)["view"]
+    assert DATASET in [d["id"] for d in feature["datasets"]] and MODEL in [m["id"] for m in feature["models"]]
+    dataset = get(portal_client, "/api/v1/entities", uri=DATASET)["view"]
+    assert FEATURE in [f["id"] for f in dataset["features"]] and INSTANCE in [i["id"] for i in dataset["trained_instances"]]
+
+
+def test_deprecation_banner_and_inactive_owners(portal_client, portal_lakehouse):
+    from spark_jobs.portal.readmodel import SnapshotCache
+
+    snap = SnapshotCache(portal_lakehouse).get()
+    candidate, reason = sorted(snap.deprecation.items())[0]
+    assert get(portal_client, "/api/v1/entities", uri=candidate)["deprecation"] == {"reason": reason}
+    page = portal_client.get("/entity", params={"uri": candidate})
+    assert "Deprecation candidate:" in page.text
+    assert "Deprecation candidate:" not in portal_client.get("/entity", params={"uri": INSTANCE}).text  # deployed
+    team, member = next((t, m) for t, rows in sorted(snap.in_edges.items()) for e in rows
+                        if e["rel"] == "MEMBER_OF" and snap.owner_inactive(m := e["src"]))
+    members = get(portal_client, "/api/v1/entities", uri=team)["view"]["members"]
+    assert next(m for m in members if m["id"] == member)["inactive"] is True

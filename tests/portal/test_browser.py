@@ -117,3 +117,21 @@ def test_a_script_name_renders_as_text(served, browser_page):
     assert SCRIPT_NAME in page.locator("ol.hits").inner_text()
     shot(page, "9-script-name")
     assert page.problems == []
+
+
+def test_time_travel_shows_a_banner(served, browser_page):
+    import httpx
+
+    page = browser_page
+    version = httpx.get(f"{served.url}/api/v1/entities", params={"uri": INSTANCE}, timeout=30).json()[
+        "snapshot"]["versions"]["graph.entities"]
+    page.goto(served.url + entity_href(INSTANCE) + f"&as_of={version}")
+    banner = page.locator(".banner.timetravel")
+    assert f"graph.entities version {version}" in banner.inner_text()
+    page.locator(f'.typeview a[href="{entity_href(FEATURE)}&as_of={version}"]').first.click()  # links keep as_of
+    assert page.locator("h1").inner_text() == "title_embedding" and page.locator(".banner.timetravel").count() == 1
+    shot(page, "10-time-travel")
+    page.locator(".banner.timetravel a").click()
+    page.wait_for_url("**" + entity_href(FEATURE))
+    assert page.locator(".banner.timetravel").count() == 0
+    assert page.problems == []
