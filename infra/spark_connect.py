@@ -102,6 +102,9 @@ def server_conf(*, port: int, state_dir: Path, env: Mapping[str, str] | None = N
         # server evaluates expressions interpreted (a cluster's server keeps codegen).
         "spark.sql.codegen.wholeStage": "false",
         "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+        # each query's plan is rendered for the (disabled) UI's listener; "simple" skips the
+        # operator numbering that showed up in thread dumps of large MERGE plans
+        "spark.sql.ui.explainMode": "simple",
         **hadoop_s3_conf(env),
     }
 
