@@ -54,40 +54,70 @@ def _run_stages(settings: Settings, *, only: Sequence[str] | None, ctx: RunConte
                 progress: Progress | None, lease) -> BuildReport:
     from spark_jobs.session import spark_session
 
-    report = BuildReport(ctx.run_id)
-    names = [s for s in BUILD_STAGES if only is None or s in only]
     with spark_session(settings) as spark:
         tables.register(spark, settings)
         record_takeover(spark, settings, lease)
-        for name in names:
-            if name == "publish" and not report.gate_passed:
-                report.skipped[name] = "quality gate failed"
-                if progress:
-                    progress(name, "skipped", None)
-                continue
-            try:
-                stages.load_stage(name)
-            except StageNotBuilt:
-                report.not_built.append(name)
-                if progress:
-                    progress(name, "not built yet", None)
-                continue
+        return run_stages_in(spark, settings, only=only, ctx=ctx, progress=progress, lease=lease)
+
+
+def run_stages_in(spark, settings: Settings, *, only: Sequence[str] | None, ctx: RunContext,
+                  progress: Progress | None = None, lease) -> BuildReport:
+    """The stages in order on an open session, under a lease the caller holds (gate enforced)."""
+    report = BuildReport(ctx.run_id)
+    names = [s for s in BUILD_STAGES if only is None or s in only]
+    for name in names:
+        if name == "publish" and not report.gate_passed:
+            report.skipped[name] = "quality gate failed"
             if progress:
-                progress(name, "running", None)
-            started = datetime.now(timezone.utc)
-            killpoint.reached(f"{name}:before")
-            lease.check()  # a build frozen past its lease's expiry stops here, before writing again
-            try:
-                result = stages.run_stage(name, spark, settings, ctx)
-            except Exception as exc:
-                record_run(spark, settings, ctx.run_id, name, "failed", started, {"error": str(exc)[:2000]})
-                raise
-            killpoint.reached(f"{name}:after")
-            record_run(spark, settings, ctx.run_id, name, result.status, started, result.metrics)
-            report.results.append(result)
+                progress(name, "skipped", None)
+            continue
+        try:
+            stages.load_stage(name)
+        except StageNotBuilt:
+            report.not_built.append(name)
             if progress:
-                progress(name, "done", result)
+                progress(name, "not built yet", None)
+            continue
+        if progress:
+            progress(name, "running", None)
+        started = datetime.now(timezone.utc)
+        killpoint.reached(f"{name}:before")
+        lease.check()  # a build frozen past its lease's expiry stops here, before writing again
+        try:
+            result = stages.run_stage(name, spark, settings, ctx)
+        except Exception as exc:
+            record_run(spark, settings, ctx.run_id, name, "failed", started, {"error": str(exc)[:2000]})
+            raise
+        killpoint.reached(f"{name}:after")
+        record_run(spark, settings, ctx.run_id, name, result.status, started, result.metrics)
+        report.results.append(result)
+        if progress:
+            progress(name, "done", result)
     return report
+
+
+# What a change outside the build's own hydration (reconcile, bootstrap) makes stale: the inferred
+# edges, the impact closure (and deprecation candidates) and the search snapshot, behind the gate.
+REFRESH_STAGES = ("infer", "closure", "quality", "publish")
+GRAPH_TABLES = ("graph.entities", "graph.edges")
+
+
+def graph_versions(settings: Settings) -> tuple[int | None, ...]:
+    return tuple(tables.version(settings, name) for name in GRAPH_TABLES)
+
+
+def refresh_after(spark, settings: Settings, ctx: RunContext, *, before: tuple[int | None, ...], lease,
+                  metrics: dict) -> dict:
+    """When `before` (graph_versions before the change) moved, run REFRESH_STAGES in the same run,
+    so a reconcile's tombstones leave search and impact in the same run; note it in `metrics`."""
+    if graph_versions(settings) == before:
+        metrics["refreshed"] = []
+        return metrics
+    report = run_stages_in(spark, settings, only=REFRESH_STAGES, ctx=ctx, lease=lease)
+    metrics["refreshed"] = [r.stage for r in report.results]
+    if report.skipped:
+        metrics["refresh_skipped"] = dict(report.skipped)
+    return metrics
 
 
 def record_takeover(spark, settings: Settings, lease) -> None:

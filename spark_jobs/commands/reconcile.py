@@ -24,7 +24,7 @@ def run_listing(args: argparse.Namespace, what: str) -> int:
     from datetime import datetime, timezone
 
     from spark_jobs import lease, preflight, tables
-    from spark_jobs.build import record_run, record_takeover
+    from spark_jobs.build import graph_versions, record_run, record_takeover, refresh_after
     from spark_jobs.config import Settings
     from spark_jobs.errors import MlgError
     from spark_jobs.hydration import reconcile as rec
@@ -40,13 +40,17 @@ def run_listing(args: argparse.Namespace, what: str) -> int:
         with spark_session(settings) as spark:
             tables.register(spark, settings)
             record_takeover(spark, settings, held)
+            before = graph_versions(settings)
             metrics = getattr(rec, what)(spark, settings, ctx)
             record_run(spark, settings, ctx.run_id, what, metrics.get("status", "success"), started, metrics)
+            if what == "reconcile":  # what it tombstoned reaches inferred edges, impact and search in this run
+                refresh_after(spark, settings, ctx, before=before, lease=held, metrics=metrics)
     listed = sum(metrics["listed"].values())
     print(f"{what} {ctx.run_id}: listed {listed} in {time.perf_counter() - t0:.1f}s; "
           f"entities +{metrics.get('entities_inserted', 0)} ~{metrics.get('entities_updated', 0)}, "
           f"edges +{metrics.get('edges_inserted', 0)} ~{metrics.get('edges_updated', 0)}, "
-          f"vanished {metrics.get('vanished', 0)}")
+          f"vanished {metrics.get('vanished', 0)}; refreshed {', '.join(metrics.get('refreshed') or []) or 'nothing'}"
+          + (f" (skipped: {metrics['refresh_skipped']})" if metrics.get("refresh_skipped") else ""))
     if metrics["errors"]:
         raise MlgError(f"incomplete listing(s), nothing tombstoned for them: {json.dumps(metrics['errors'])[:300]}")
     return 0

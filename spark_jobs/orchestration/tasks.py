@@ -144,14 +144,18 @@ def reconcile(*, run_id: str) -> dict[str, Any]:
     from spark_jobs.stages import RunContext
 
     from spark_jobs import lease
-    from spark_jobs.build import record_takeover
+    from spark_jobs.build import graph_versions, record_takeover, refresh_after
 
     settings = task_settings()
     with lease.hold(settings, run_id, command="airflow mlg_maintenance.reconcile", mode="dag") as held, \
             spark_session(settings, app_name="mlg-reconcile") as spark:
         tables.register(spark, settings)
         record_takeover(spark, settings, held)
-        metrics = do_reconcile(spark, settings, RunContext.new(run_id)) or {}
+        before = graph_versions(settings)
+        ctx = RunContext.new(run_id)
+        metrics = do_reconcile(spark, settings, ctx) or {}
+        # tombstones reach the closure and search in this same run (infer, closure, quality, publish)
+        refresh_after(spark, settings, ctx, before=before, lease=held, metrics=metrics)
     return _json_safe(metrics)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from spark_jobs import tables
+from spark_jobs.model import EntityType as E
 from tests.integration.hydration_support import rows, start_sim, versions
 
 
@@ -38,11 +39,14 @@ def test_bootstrap_then_reconcile_tombstones_vanished_and_is_idempotent(cli_env,
     assert graph == live
 
     b = sim.state.eco.base_id
+    assert main(["build", "--only", "infer", "--only", "closure", "--only", "quality", "--only", "publish"]) == 0
+    dataset = E.DATASET.uri(b("datasets", 9))
+    assert main(["search", b("datasets", 9), "--format", "json"]) == 0
+    assert dataset in capsys.readouterr().out  # published before the source deletes it
     # deleted at the sources, and no event ever landed for it: only reconcile can notice
     for name, index in (("instances", 7), ("tests", 3), ("datasets", 9)):
         sim.admin("POST", "mutations", {"op": "delete", "collection": name, "id": b(name, index)})
     assert main(["reconcile"]) == 0
-    assert "vanished" in capsys.readouterr().out
     states = {r["id"]: r["state"] for r in rows(spark, "select id, state from graph.entities")}
     gone = {d["id"] for d in sim.truth("deleted")}
     assert len(gone) == 3 and all(states[g] == "deleted" for g in gone)
@@ -51,6 +55,16 @@ def test_bootstrap_then_reconcile_tombstones_vanished_and_is_idempotent(cli_env,
     assert cells and all(states[c] == "deleted" for c in cells)  # the test's cells went with it
     assert rows(spark, f"select count(*) c from graph.edges where active and (src in "
                        f"({', '.join(repr(g) for g in gone)}) or declared_by = '{test_uri}')")[0]["c"] == 0
+
+    # the tombstones reached the closure and the search index in the same reconcile
+    out = capsys.readouterr().out
+    assert "refreshed infer, closure, quality, publish" in out, out
+    assert dataset in gone
+    # nothing depends through a tombstoned entity any more (its own dependency edges are inactive)
+    assert rows(spark, f"select count(*) c from graph.impact where dst in ({', '.join(repr(g) for g in gone)})"
+                )[0]["c"] == 0
+    assert main(["search", b("datasets", 9), "--format", "json"]) == 0
+    assert dataset not in capsys.readouterr().out
 
     before = versions(cli_env)
     assert main(["reconcile"]) == 0
