@@ -44,7 +44,9 @@ test: setup browser
 # every chaos scenario (kill points in each stage, faults, corrupt inputs): see RELIABILITY.md;
 # `make test` runs only the ones marked chaos_core
 chaos: setup
-	MLG_CHAOS=all $(BIN)/python -m pytest tests/chaos -p no:randomly $(PYTEST_ARGS)
+	rm -f chaos-report.jsonl
+	MLG_CHAOS=all MLG_CHAOS_REPORT=$(CURDIR)/chaos-report.jsonl $(BIN)/python -m pytest tests/chaos -p no:randomly $(PYTEST_ARGS)
+	$(BIN)/python -m tests.chaos.reliability chaos-report.jsonl
 
 # The portal's browser test drives Debian's chromium (Playwright's own download cannot reach the
 # network): installed here when missing and running as root, else one line says what to install.
