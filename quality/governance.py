@@ -147,7 +147,8 @@ def sections(options: ReportOptions) -> list[Section]:
                 chart=_deprecation_chart,
                 empty="Every live asset is depended on or used by something active."),
         Section("quality_trend", "Quality trend across runs",
-                "Each quality run: failed critical and warning expectations, and the measured coverage shares.",
+                "Each quality run: failed critical and warning expectations, the measured coverage shares and "
+                "the mean metadata score.",
                 REPORTS_SQL / "quality_trend.sql", chart=_quality_chart,
                 empty="No quality run has been recorded yet: run `mlg build` or `mlg quality` first."),
         Section("graph_size", "Graph size over versions",

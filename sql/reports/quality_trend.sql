@@ -1,5 +1,5 @@
--- Quality across runs (newest 50): checks, failures by severity, the gate, and the measured coverage
--- shares. quality.results is append-only, so its current version holds every run; each row also
+-- Quality across runs (newest 50): checks, failures by severity, the gate, the measured coverage
+-- shares and the mean metadata score of the run's scored assets (score_runs). quality.results is append-only, so its current version holds every run; each row also
 -- records the graph.entities / graph.edges versions it checked.
 WITH runs AS (
   SELECT run_id,
@@ -22,8 +22,9 @@ WITH runs AS (
 newest AS (
   SELECT * FROM runs ORDER BY checked_at DESC, run_id DESC LIMIT 50
 )
-SELECT run_id, checked_at, entities_version, edges_version, checks, passed, failed_critical, failed_warning,
-       CASE WHEN failed_critical > 0 THEN 'fail' ELSE 'pass' END AS gate,
-       description_share, owner_share, tag_share
-FROM newest
-ORDER BY checked_at, run_id
+SELECT n.run_id, n.checked_at, n.entities_version, n.edges_version, n.checks, n.passed, n.failed_critical,
+       n.failed_warning, CASE WHEN n.failed_critical > 0 THEN 'fail' ELSE 'pass' END AS gate,
+       n.description_share, n.owner_share, n.tag_share, s.score AS mean_score
+FROM newest n
+LEFT JOIN score_runs s ON s.run_id = n.run_id
+ORDER BY n.checked_at, n.run_id
