@@ -110,7 +110,7 @@ def _team(spark: SparkSession, settings: Settings, target: str, run: dict[str, A
                                    "ORDER BY r.scored_at, s.run_id", team=team)
     if not trend or trend[-1]["run_id"] != run["run_id"]:
         raise NoScores(f"no team {target!r} among the teams scored in run {run['run_id']} "
-                       "(see `mlg sql -e \"SELECT DISTINCT team FROM team_scores\"`)")
+                       "(see `mlg sql \"SELECT DISTINCT team FROM team_scores\"`)")
     latest, previous = trend[-1], trend[-2] if len(trend) > 1 else None
     change = "" if previous is None else f", previous run {previous['score']:g} ({latest['score'] - previous['score']:+.1f})"
     mine = ("WITH teamed AS (SELECT id, score, missing, explode(teams) AS team FROM latest_scores), "
