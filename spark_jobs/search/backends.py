@@ -65,6 +65,16 @@ class EmbeddedBackend:
         return BackendPublish("published", [str(written.path / k) for k in written.doc_counts], written.doc_counts,
                               metrics={"embedded_path": str(written.path), "embedded_expired": len(expired)})
 
+    def publish_changes(self, snapshot_id: str, changes, full_docs, versions) -> BackendPublish:
+        """The current snapshot plus the build's changed documents, when it was indexed from the
+        documents versions they start from; else everything (`embedded.update_snapshot`)."""
+        from spark_jobs.search.embedded import expire_snapshots, update_snapshot
+
+        written = update_snapshot(self.settings, snapshot_id, changes, full_docs, versions)
+        expired = expire_snapshots(self.settings, keep=self.keep)
+        return BackendPublish("published", [str(written.path / k) for k in written.doc_counts], written.doc_counts,
+                              metrics={"embedded_path": str(written.path), "embedded_expired": len(expired)})
+
     def planned_names(self, snapshot_id: str, revision: str | None = None) -> list[str]:
         return []
 

@@ -63,6 +63,26 @@ class BuiltDocuments:
     owner_documents: int
     documents_version: int | None
     owner_documents_version: int | None
+    #: per index kind, what the build changed in its table (None: the tables were overwritten)
+    changes: dict[str, DocumentChanges] | None = None
+
+
+@dataclass(frozen=True)
+class DocumentChanges:
+    """One documents table brought up to date by one MERGE: the versions before and after, and
+    the changed rows as Parquet (every document column plus `_delete`; a deleted document has
+    only its id), readable while the build's scratch directory lives."""
+
+    base_version: int | None
+    version: int | None
+    path: str
+    upserted: int
+    deleted: int
+
+
+#: The per-row record of which graph versions built it: not content (a document whose content is
+#: unchanged keeps the versions it was last rewritten at).
+VERSION_COLUMNS = ("entities_version", "edges_version", "impact_version")
 
 
 def _resource_id(col: Column) -> Column:
@@ -88,9 +108,14 @@ def _top_names(links: DataFrame, names: DataFrame, max_related: int) -> DataFram
 
 def build_documents(spark: SparkSession, settings: Settings, *, entities_version: int | None = None,
                     edges_version: int | None = None, impact_version: int | None = None,
-                    options: DocumentOptions = DocumentOptions()) -> BuiltDocuments:
-    """Overwrite search.documents and search.owner_documents from one version of the graph
-    (the current versions unless given: pass a snapshot's recorded versions to rebuild it)."""
+                    options: DocumentOptions = DocumentOptions(), scratch: str | None = None) -> BuiltDocuments:
+    """Bring search.documents and search.owner_documents up to one version of the graph (the
+    current versions unless given: pass a snapshot's recorded versions to rebuild it).
+
+    With `scratch` (a directory for the build's intermediate files) and the current versions,
+    only documents whose content changed are rewritten, gone ones deleted, in one MERGE per
+    table, and `changes` says which (what the embedded index re-indexes); otherwise both tables
+    are overwritten."""
     from pyspark.sql import functions as F
 
     ev = tables.version(settings, "graph.entities") if entities_version is None else entities_version
@@ -175,11 +200,80 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
         "state", "source_status", "last_enriched_at", "updated_at", *versions,
         F.lit(None).cast("double").alias("quality_score")))
 
-    _overwrite(docs, settings, DOCUMENTS.name)
-    _overwrite(owner_docs, settings, OWNER_DOCUMENTS.name)
+    maintain = (scratch is not None and entities_version is None and edges_version is None
+                and impact_version is None and tables.exists(settings, DOCUMENTS.name)
+                and tables.exists(settings, OWNER_DOCUMENTS.name))
+    changes = None
+    if maintain:
+        changes = {kind: _apply_changes(spark, settings, frame, name, f"{scratch}/{kind}")
+                   for kind, frame, name in (("entities", docs, DOCUMENTS.name),
+                                             ("owners", owner_docs, OWNER_DOCUMENTS.name))}
+    else:
+        _overwrite(docs, settings, DOCUMENTS.name)
+        _overwrite(owner_docs, settings, OWNER_DOCUMENTS.name)
     dv, ov = tables.version(settings, DOCUMENTS.name), tables.version(settings, OWNER_DOCUMENTS.name)
     return BuiltDocuments(ev, gv, iv, _count(settings, DOCUMENTS.name, dv), _count(settings, OWNER_DOCUMENTS.name, ov),
-                          dv, ov)
+                          dv, ov, changes)
+
+
+def _apply_changes(spark: SparkSession, settings: Settings, docs: DataFrame, name: str,
+                   scratch: str) -> DocumentChanges:
+    """MERGE into `name` only the documents of `docs` whose content differs from the stored one,
+    and delete the stored ones `docs` no longer has (one commit; none when nothing changed)."""
+    import uuid
+
+    from pyspark.sql import functions as F
+
+    t = tables.table(name)
+    base = tables.version(settings, name)
+    types = dict(t.columns)
+    docs.select(*t.column_names).write.mode("overwrite").parquet(f"{scratch}/new")
+    new = spark.read.schema(t.ddl).parquet(f"{scratch}/new").alias("n")
+    content = [c for c in t.column_names if c not in VERSION_COLUMNS and c != "id"]
+    stored = tables.read(spark, settings, name, at_version=base).select("id", *content).alias("o")
+    joined = new.join(stored, F.col("n.id") == F.col("o.id"), "full_outer")
+    differs = F.lit(False)
+    for c in content:
+        differs = differs | ~F.col(f"n.{c}").eqNullSafe(F.col(f"o.{c}"))
+    upserts = joined.where(F.col("n.id").isNotNull() & (F.col("o.id").isNull() | differs)).select(
+        *[F.col(f"n.{c}").alias(c) for c in t.column_names], F.lit(False).alias("_delete"))
+    deletes = joined.where(F.col("n.id").isNull()).select(
+        *[F.col("o.id").alias(c) if c == "id" else F.lit(None).cast(types[c]).alias(c) for c in t.column_names],
+        F.lit(True).alias("_delete"))
+    path = f"{scratch}/changes"
+    upserts.unionByName(deletes).write.mode("overwrite").parquet(path)
+    changed = spark.read.schema(f"{t.ddl}, _delete BOOLEAN").parquet(path)
+    counts = {r["_delete"]: r["count"] for r in changed.groupBy("_delete").count().collect()}
+    upserted, deleted = counts.get(False, 0), counts.get(True, 0)
+    if upserted or deleted:
+        tables.register(spark, settings, [name])
+        view = f"_mlg_doc_changes_{uuid.uuid4().hex[:8]}"
+        changed.createOrReplaceTempView(view)
+        sets = ", ".join(f"{c} = s.{c}" for c in t.column_names if c != "id")
+        cols = ", ".join(t.column_names)
+        values = ", ".join(f"s.{c}" for c in t.column_names)
+        try:
+            spark.sql(f"MERGE INTO {t.name} t USING {view} s ON t.id = s.id "
+                      "WHEN MATCHED AND s._delete THEN DELETE "
+                      f"WHEN MATCHED THEN UPDATE SET {sets} "
+                      f"WHEN NOT MATCHED AND NOT s._delete THEN INSERT ({cols}) VALUES ({values})").collect()
+        finally:
+            spark.catalog.dropTempView(view)
+    return DocumentChanges(base, tables.version(settings, name), path, upserted, deleted)
+
+
+def iter_changes(changes: DocumentChanges, *, batch_size: int = 2000):
+    """Stream a build's changed documents (dicts, `_delete` set on removed ones)."""
+    import pyarrow.dataset as ds
+    from pyarrow import fs as pafs
+
+    filesystem, base = pafs.FileSystem.from_uri(changes.path if "://" in changes.path else f"file://{changes.path}")
+    try:
+        dataset = ds.dataset(base, format="parquet", filesystem=filesystem)
+    except FileNotFoundError:
+        return
+    for batch in dataset.to_batches(batch_size=batch_size):
+        yield from batch.to_pylist()
 
 
 def _overwrite(df: DataFrame, settings: Settings, name: str) -> None:

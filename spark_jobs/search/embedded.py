@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -96,8 +96,11 @@ class WrittenSnapshot:
 
 
 def write_snapshot(settings: Settings, snapshot_id: str, docs: Mapping[str, Iterable[Mapping[str, Any]]], *,
-                   heap_bytes: int = 128_000_000, threads: int = 2) -> WrittenSnapshot:
-    """Index each kind's documents into a new snapshot directory and switch CURRENT to it."""
+                   heap_bytes: int = 128_000_000, threads: int = 2,
+                   versions: Mapping[str, int | None] | None = None) -> WrittenSnapshot:
+    """Index each kind's documents into a new snapshot directory and switch CURRENT to it.
+    `versions`: the documents table version each kind was read from (what `update_snapshot`
+    later checks before it applies changes to this snapshot)."""
     import tantivy
 
     root = search_root(settings) / "snapshots"
@@ -117,27 +120,107 @@ def write_snapshot(settings: Settings, snapshot_id: str, docs: Mapping[str, Iter
             writer.wait_merging_threads()
             killpoint.reached("publish:after_index_commit")
             counts[kind] = n
-        (staging / "snapshot.json").write_text(json.dumps({"snapshot_id": snapshot_id, "doc_counts": counts}))
-        final = root / snapshot_id
-        retired = None
-        if final.exists():
-            # The same snapshot rebuilt (e.g. a closure-only change): move the old one aside and the new
-            # one in with two renames, so CURRENT never points at nothing and open readers keep their files.
-            retired = root / f".{snapshot_id}.old-{uuid.uuid4().hex[:8]}"
-            os.rename(final, retired)
-        os.rename(staging, final)
-        if retired is not None:
-            shutil.rmtree(retired, ignore_errors=True)
+        final = _install(root, staging, snapshot_id, counts, versions)
     except BaseException as exc:
-        from spark_jobs.preflight import disk_full_error
-
-        full = disk_full_error(staging, exc)  # tantivy's writer threads hide ENOSPC: name it
-        shutil.rmtree(staging, ignore_errors=True)
-        if full is not None:
-            raise full from exc
+        _discard(staging, exc)
         raise
     _switch_pointer(settings, snapshot_id)
     return WrittenSnapshot(snapshot_id, final, counts)
+
+
+@dataclass(frozen=True)
+class SnapshotChanges:
+    """One kind's document changes: the documents table version the change starts from and the
+    one it leads to, and the changed rows (each a document, or only an id with `_delete`)."""
+
+    base_version: int | None
+    version: int | None
+    rows: Callable[[], Iterable[Mapping[str, Any]]]
+
+
+def update_snapshot(settings: Settings, snapshot_id: str, changes: Mapping[str, SnapshotChanges] | None,
+                    full_docs: Callable[[], Mapping[str, Iterable[Mapping[str, Any]]]],
+                    versions: Mapping[str, int | None], *,
+                    heap_bytes: int = 128_000_000, threads: int = 2) -> WrittenSnapshot:
+    """A new snapshot from the current one plus `changes`: its index files are hard-linked (tantivy
+    never rewrites a segment file, so the current snapshot stays intact), the changed and removed
+    documents are deleted by id and the changed ones added again. Only when the current snapshot
+    was indexed from the documents versions the changes start from; otherwise every document of
+    `full_docs()` is indexed (`write_snapshot`), as when there are no `changes` (the documents
+    tables were rewritten whole). `versions`: the documents table version of each kind now."""
+    import tantivy
+
+    current = current_snapshot(settings)
+    root = search_root(settings) / "snapshots"
+    meta = _snapshot_meta(root, current)
+    if changes is None or set(changes) != set(INDEX_KINDS) or \
+            meta.get("versions") != {k: c.base_version for k, c in changes.items()}:
+        return write_snapshot(settings, snapshot_id, full_docs(), heap_bytes=heap_bytes, threads=threads,
+                              versions=versions)
+    staging = root / f".{snapshot_id}.tmp-{uuid.uuid4().hex[:8]}"
+    counts: dict[str, int] = {}
+    try:
+        for kind in INDEX_KINDS:
+            (staging / kind).mkdir(parents=True)
+            for f in (root / current / kind).iterdir():
+                os.link(f, staging / kind / f.name)
+            index = tantivy.Index.open(str(staging / kind))
+            writer = index.writer(heap_size=heap_bytes, num_threads=threads)
+            for row in changes[kind].rows():
+                writer.delete_documents("id", row["id"])
+                if not row.get("_delete"):
+                    writer.add_document(_tantivy_doc({k: v for k, v in row.items() if k != "_delete"}))
+            writer.commit()
+            writer.wait_merging_threads()
+            index.reload()
+            counts[kind] = index.searcher().num_docs
+        final = _install(root, staging, snapshot_id, counts, versions, base=current)
+    except BaseException as exc:
+        _discard(staging, exc)
+        raise
+    _switch_pointer(settings, snapshot_id)
+    return WrittenSnapshot(snapshot_id, final, counts)
+
+
+def _discard(staging: Path, exc: BaseException) -> None:
+    """Remove a failed snapshot's staging directory; a full disk is raised as such."""
+    from spark_jobs.preflight import disk_full_error
+
+    full = disk_full_error(staging, exc)  # tantivy's writer threads hide ENOSPC: name it
+    shutil.rmtree(staging, ignore_errors=True)
+    if full is not None:
+        raise full from exc
+
+
+def _snapshot_meta(root: Path, snapshot_id: str | None) -> dict[str, Any]:
+    if snapshot_id is None:
+        return {}
+    try:
+        return json.loads((root / snapshot_id / "snapshot.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _install(root: Path, staging: Path, snapshot_id: str, counts: Mapping[str, int],
+             versions: Mapping[str, int | None] | None, *, base: str | None = None) -> Path:
+    """Move a staged snapshot into place under its id (its metadata written first)."""
+    meta: dict[str, Any] = {"snapshot_id": snapshot_id, "doc_counts": dict(counts)}
+    if versions is not None:
+        meta["versions"] = dict(versions)
+    if base is not None:
+        meta["updated_from"] = base
+    (staging / "snapshot.json").write_text(json.dumps(meta))
+    final = root / snapshot_id
+    retired = None
+    if final.exists():
+        # The same snapshot rebuilt (e.g. a closure-only change): move the old one aside and the new
+        # one in with two renames, so CURRENT never points at nothing and open readers keep their files.
+        retired = root / f".{snapshot_id}.old-{uuid.uuid4().hex[:8]}"
+        os.rename(final, retired)
+    os.rename(staging, final)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+    return final
 
 
 def _switch_pointer(settings: Settings, snapshot_id: str | None) -> None:

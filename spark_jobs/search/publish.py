@@ -20,7 +20,8 @@ from spark_jobs import tables
 from spark_jobs.config import Settings
 from spark_jobs.errors import MlgError
 from spark_jobs.search.documents import (
-    DOCUMENTS, OWNER_DOCUMENTS, BuiltDocuments, DocumentOptions, build_documents, iter_documents,
+    DOCUMENTS, OWNER_DOCUMENTS, VERSION_COLUMNS, BuiltDocuments, DocumentOptions, build_documents, iter_changes,
+    iter_documents,
 )
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from spark_jobs.search.backends import SearchBackend
     from spark_jobs.search.cluster import ClusterOptions
+    from spark_jobs.search.embedded import SnapshotChanges
 
 
 class PublishError(MlgError):
@@ -46,7 +48,7 @@ def snapshot_id_for(built: BuiltDocuments) -> str:
 
 
 #: Columns that say which graph versions a document came from, not what it says.
-PROVENANCE_COLUMNS = ("entities_version", "edges_version", "impact_version")
+PROVENANCE_COLUMNS = VERSION_COLUMNS
 
 
 def content_revision(spark: SparkSession, settings: Settings, built: BuiltDocuments) -> str:
@@ -74,6 +76,16 @@ def documents_of(settings: Settings, built: BuiltDocuments) -> dict[str, Iterabl
             "owners": iter_documents(settings, OWNER_DOCUMENTS.name, version=built.owner_documents_version)}
 
 
+def changes_of(built: BuiltDocuments) -> dict[str, SnapshotChanges] | None:
+    """The build's document changes per index kind, as the embedded index applies them."""
+    from spark_jobs.search.embedded import SnapshotChanges
+
+    if built.changes is None:
+        return None
+    return {kind: SnapshotChanges(c.base_version, c.version, lambda c=c: iter_changes(c))
+            for kind, c in built.changes.items()}
+
+
 @dataclass
 class PublishOutcome:
     snapshot_id: str
@@ -89,6 +101,7 @@ def publish(spark: SparkSession, settings: Settings, *, embedded: bool = True, k
     """Build and publish one snapshot to `backends` (default: every configured one; `es_client` /
     `es_options` stand in for the configured Elasticsearch). Raises PublishError (after recording
     every attempt) if a backend failed."""
+    from spark_jobs.graph.scratch import scratch_dir
     from spark_jobs.search import backends as search_backends
 
     if backends is None:
@@ -97,26 +110,37 @@ def publish(spark: SparkSession, settings: Settings, *, embedded: bool = True, k
             overrides["elasticsearch"] = search_backends.server_backend(settings, "elasticsearch", client=es_client,
                                                                         options=es_options, keep=keep)
         backends = search_backends.publishing(settings, embedded=embedded, keep=keep, overrides=overrides)
-    built = build_documents(spark, settings, options=doc_options)
-    sid = snapshot_id_for(built)
-    revision = content_revision(spark, settings, built)
-    out = PublishOutcome(sid, built, metrics={
-        "snapshot_id": sid, "revision": revision, "entities_version": built.entities_version,
-        "edges_version": built.edges_version, "documents": built.documents, "owner_documents": built.owner_documents})
-    failed_backends: list[str] = []
-    for backend in backends:
-        try:
-            result = backend.publish(sid, documents_of(settings, built), revision=revision)
-        except Exception as exc:  # noqa: BLE001 - unreachable, or died mid-publish: recorded, raised below
-            out.rows.append(_row(sid, built, backend.name, backend.planned_names(sid, revision), {}, 1, "failed"))
-            out.failed.append(f"{backend.name}: {type(exc).__name__}: {str(exc)[:300]}")
-            failed_backends.append(backend.name)
-            continue
-        out.rows.append(_row(sid, built, backend.name, result.names, result.doc_counts, result.errors, result.status))
-        out.metrics.update(result.metrics)
-        if result.status == "failed":
-            out.failed.append(f"{backend.name}: {result.problem}")
-            failed_backends.append(backend.name)
+    with scratch_dir(settings, "documents") as scratch:  # the changed documents live here until indexed
+        built = build_documents(spark, settings, options=doc_options, scratch=scratch)
+        sid = snapshot_id_for(built)
+        revision = content_revision(spark, settings, built)
+        out = PublishOutcome(sid, built, metrics={
+            "snapshot_id": sid, "revision": revision, "entities_version": built.entities_version,
+            "edges_version": built.edges_version, "documents": built.documents,
+            "owner_documents": built.owner_documents})
+        if built.changes is not None:
+            out.metrics.update(documents_changed=sum(c.upserted for c in built.changes.values()),
+                               documents_deleted=sum(c.deleted for c in built.changes.values()))
+        failed_backends: list[str] = []
+        for backend in backends:
+            try:
+                if hasattr(backend, "publish_changes"):  # embedded: only what changed, when it can
+                    result = backend.publish_changes(
+                        sid, changes_of(built), lambda: documents_of(settings, built),
+                        {"entities": built.documents_version, "owners": built.owner_documents_version})
+                else:
+                    result = backend.publish(sid, documents_of(settings, built), revision=revision)
+            except Exception as exc:  # noqa: BLE001 - unreachable, or died mid-publish: recorded, raised below
+                out.rows.append(_row(sid, built, backend.name, backend.planned_names(sid, revision), {}, 1, "failed"))
+                out.failed.append(f"{backend.name}: {type(exc).__name__}: {str(exc)[:300]}")
+                failed_backends.append(backend.name)
+                continue
+            out.rows.append(_row(sid, built, backend.name, result.names, result.doc_counts, result.errors,
+                                 result.status))
+            out.metrics.update(result.metrics)
+            if result.status == "failed":
+                out.failed.append(f"{backend.name}: {result.problem}")
+                failed_backends.append(backend.name)
 
     if out.rows:
         tables.register(spark, settings, ["search.snapshots"])
