@@ -10,13 +10,14 @@ from spark_jobs.model import PLATFORMS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("land", help="drain the SQS landing zones into landing.events (bad bodies -> quarantine)")
+    p = sub.add_parser("land", help="drain the landing zones (SQS queues, Kafka topics) into landing.events "
+                                    "(bad bodies -> quarantine)")
     p.add_argument("--max-messages", type=_positive_int, metavar="N",
                    help="stop after receiving N messages (default: no count limit)")
     p.add_argument("--budget", type=_positive_float, default=60.0, metavar="SECONDS",
                    help="time budget for receiving (default 60; the last commit still runs)")
-    p.add_argument("--source", action="append", choices=PLATFORMS, metavar="P",
-                   help=f"only this source (repeatable): {', '.join(PLATFORMS)}")
+    p.add_argument("--source", action="append", choices=(*PLATFORMS, "openlineage"), metavar="P",
+                   help=f"only this source (repeatable): {', '.join(PLATFORMS)}, openlineage (its Kafka topic)")
     p.add_argument("--commit-size", type=_positive_int, default=None, metavar="N",
                    help="messages per Delta commit (default 500)")
     p.add_argument("--format", choices=["table", "tsv", "csv", "json"], default=None,

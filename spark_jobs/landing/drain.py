@@ -182,6 +182,9 @@ def _check_sources(sources: Iterable[str] | None, settings: Settings) -> list[st
     known = landing_sources(settings)
     chosen = list(sources) if sources else list(known)
     unknown = sorted(set(chosen) - set(known))
+    if unknown == [OPENLINEAGE]:
+        raise UsageError("the openlineage source lands from Kafka: set MLG_KAFKA_BOOTSTRAP "
+                         "(or `mlg up --transport kafka`); over HTTP it lands through `mlg serve`")
     if unknown:
         raise UsageError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(known)}")
     return list(dict.fromkeys(chosen))
