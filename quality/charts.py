@@ -85,16 +85,20 @@ def line_chart(x_labels: Sequence[str], series: Sequence[tuple[str, Sequence[flo
 
 
 def sparkline(values: Sequence[float | None], *, title: str, width: int = 120, height: int = 28,
-              low: float = 0.0, high: float = 100.0) -> str:
-    """A small inline trend line on a fixed scale (scores: 0-100), the last value as a dot."""
+              min_span: float = 10.0) -> str:
+    """A small inline trend line, the last value as a dot. The scale fits the values but spans at
+    least `min_span` (score points), so a 0.4-point change does not fill the whole height."""
     points = [(i, v) for i, v in enumerate(values) if v is not None]
     if not points:
         return '<span class="note">no runs</span>'
     step = (width - 8) / max(1, len(values) - 1)
+    lowest, highest = min(v for _, v in points), max(v for _, v in points)
+    pad = max(0.0, min_span - (highest - lowest)) / 2
+    low, high = lowest - pad, highest + pad
     span = (high - low) or 1.0
 
     def xy(i: int, v: float) -> tuple[float, float]:
-        return 4 + i * step, height - 4 - (min(max(v, low), high) - low) / span * (height - 8)
+        return 4 + i * step, height - 4 - (v - low) / span * (height - 8)
 
     coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in points))
     last_x, last_y = xy(*points[-1])

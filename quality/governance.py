@@ -313,10 +313,10 @@ def _scorecard_chart(spark: SparkSession, settings: Settings) -> str:
     bars = charts.stacked_bars([r["team"] for r in teams], [("score", [r["score"] for r in teams])],
                                title="Mean metadata score by team (newest run)")
     trend = _query(spark, settings, "domain_score_trend")
-    runs = list(dict.fromkeys(r["run_id"] for r in trend))
+    runs = list(dict.fromkeys((r["run_id"], r["scored_at"]) for r in trend))
     domains = sorted({r["domain"] for r in trend})
     by = {(r["run_id"], r["domain"]): r["score"] for r in trend}
-    lines = charts.line_chart([run[-12:] for run in runs],
-                              [(d, [by.get((run, d)) for run in runs]) for d in domains],
+    lines = charts.line_chart([f"{at:%m-%d %H:%M}" for _, at in runs],
+                              [(d, [by.get((run, d)) for run, _ in runs]) for d in domains],
                               title="Mean metadata score per domain across runs")
     return bars + lines
