@@ -102,10 +102,18 @@ async def load(base: str, paths: dict[str, list[str]], *, clients: int, requests
         for k, v in latencies.items() if v}}
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (Linux /proc), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(group: int) -> float:
+    """utime + stime of every live process in a process group (Linux /proc), in seconds: the
+    server and, with --workers, its worker processes."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
@@ -115,6 +123,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="mlg serve --workers")
     args = parser.parse_args()
     if (args.scale is None) == (args.lakehouse_root is None):
         parser.error("give one of --scale or --lakehouse-root")
@@ -126,7 +135,7 @@ def main() -> int:
             settings = Settings.load(env={}, lakehouse=str(root / "lakehouse"), state_dir=str(root / "state"))
         from spark_jobs.portal.launch import start_serve
 
-        served = start_serve(settings, Path(tmp) / "serve.log", timeout_s=300)
+        served = start_serve(settings, Path(tmp) / "serve.log", timeout_s=300, workers=args.workers)
         try:
             cpu_before = cpu_seconds(served.process.pid)
             result = asyncio.run(load(served.url, targets(settings, args.seed), clients=args.clients,
@@ -140,7 +149,7 @@ def main() -> int:
             served.stop()
     from spark_jobs.portal.readmodel import latest
 
-    result.update(clients=args.clients, requests=args.requests, scale=args.scale,
+    result.update(clients=args.clients, requests=args.requests, scale=args.scale, workers=args.workers,
                   versions=dict(latest(settings).versions) if args.scale is None else None)
     print(json.dumps(result, indent=2))
     return 0

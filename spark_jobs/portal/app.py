@@ -66,6 +66,11 @@ def create_app(settings: Settings | None = None, *, portal: PortalSettings | Non
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one `mlg serve --workers N` worker process: settings from the environment."""
+    return create_app(Settings.load())
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 

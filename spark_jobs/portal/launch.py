@@ -34,13 +34,13 @@ def env_for(settings: Settings) -> dict[str, str]:
     return env
 
 
-def start_serve(settings: Settings, log: Path, *, timeout_s: float = 60.0) -> Served:
+def start_serve(settings: Settings, log: Path, *, timeout_s: float = 60.0, workers: int = 1) -> Served:
     """Start `mlg serve --port 0` (its own process group, output to `log`) and wait until it
     answers; the caller stops it."""
     import httpx
 
     with open(log, "w") as out:
-        process = subprocess.Popen([str(MLG), "serve", "--host", "127.0.0.1", "--port", "0"], env=env_for(settings),
+        process = subprocess.Popen([str(MLG), "serve", "--host", "127.0.0.1", "--port", "0", "--workers", str(workers)], env=env_for(settings),
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     served = None
     try:
