@@ -30,7 +30,7 @@ MIN_SHORTENED = 12
 # Columns whose values are descriptive text: the only ones a table may shorten.
 DESCRIPTIVE_COLUMNS = frozenset({
     "name", "description", "reason", "why", "observed_value", "last_error", "body", "payload",
-    "rule", "expectation", "error", "errors", "message",
+    "error", "errors", "message",
 })
 
 

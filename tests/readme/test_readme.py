@@ -233,3 +233,31 @@ def test_every_make_target_works_from_a_fresh_copy(tmp_path):
         assert not (root / ".venv").exists() and (REPO / ".venv").is_dir()  # clean removed only the link
     finally:
         _stop_stack(root)
+
+
+def test_every_uri_in_the_help_exists_in_the_simulated_ecosystem(readme_run, monkeypatch):
+    from spark_jobs.cli import build_parser
+    from spark_jobs.config import Settings
+    from spark_jobs.graph.lookup import GraphLookup
+    from spark_jobs.uris import AipUri, InvalidAipUri
+
+    root, _ = readme_run
+    monkeypatch.setenv("COLUMNS", "1000")  # argparse wraps help at the terminal width: keep URIs whole
+    commands = next(a for a in build_parser()._actions if a.dest == "command").choices
+    uris = set()
+    for parser in commands.values():
+        for uri in re.findall(r"aip://[^\s,;)'\"`]+", parser.format_help()):
+            try:
+                AipUri.parse(uri.rstrip("."))
+            except InvalidAipUri:
+                continue  # a prefix such as aip://team/…
+            uris.add(uri.rstrip("."))
+    assert uris, "the --help texts name example entities"
+    graph = GraphLookup(Settings.load(env={}, lakehouse=str(root / "lakehouse"), state_dir=str(root / ".mlg")))
+    missing = []
+    for uri in sorted(uris):
+        try:
+            graph.require_entity(uri)
+        except Exception as exc:  # noqa: BLE001 - collected, reported together
+            missing.append(f"{uri}: {exc}")
+    assert not missing, missing
