@@ -121,7 +121,7 @@ def normalise(collection_name: str, obj: Mapping[str, Any],
     elif collection_name == "pipelines":
         uri = E.PIPELINE.uri(obj["name"])
         owners = resolver.owners(obj.get("owner_emails") or ())
-        outputs = [o["dataset"] for o in obj.get("outputs") or ()]
+        outputs = sorted({o["dataset"] for o in obj.get("outputs") or ()})  # a set, as the graph keeps it
         entities.append(_entity(E.PIPELINE, obj["name"], name=obj["name"], description=obj.get("description"),
                                 owners=owners, updated_at=obj.get("updated_at"),
                                 properties=_properties([("schedule", obj.get("schedule")),
