@@ -177,8 +177,10 @@ def test_inactive_edges_leave_the_closure(spark, settings):
     assert (X.CLICKS, X.FEATURE) in rows
 
 
-GRAPHFRAMES_SKIP = ("GraphFrames JVM core not loadable in this session (capabilities(spark).graphframes is False: "
-                    "it needs a classic session with the graphframes jar, which Maven-less machines cannot fetch)")
+GRAPHFRAMES_SKIP = ("GraphFrames' JVM core is not on this session: the Maven Central served to these build machines "
+                    "has no io.graphframes artifact (graphframes-spark4_2.13, graphframes-connect-spark4_2.13, "
+                    "graphframes-graphx-spark4_2.13 at 0.9.3, 0.10.0, 0.10.1, 0.12.2: not found); set MLG_SPARK_MASTER "
+                    "and MLG_SPARK_JARS with the graphframes jar to run this parity test")
 
 
 def test_graphframes_closure_and_rules_match_the_dataframe_ones(settings, tmp_path):
