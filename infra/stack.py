@@ -303,7 +303,8 @@ def _reap(pid: int) -> bool:
         return False
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Alive and not a zombie (a killed child not yet reaped is collected here)."""
     if _reap(pid):
         return False
     try:
@@ -321,7 +322,7 @@ def _pid_alive(pid: int) -> bool:
 
 def _is_ours(info: ProcessInfo) -> bool:
     """Alive, and still the process `up` started (same command line)."""
-    if not _pid_alive(info.pid):
+    if not pid_alive(info.pid):
         return False
     current = _cmdline(info.pid)
     return info.cmdline is None or current is None or current == info.cmdline
@@ -339,7 +340,7 @@ def _terminate(pid: int, *, timeout_s: float) -> None:
             return
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if not _pid_alive(pid):
+            if not pid_alive(pid):
                 return
             time.sleep(0.05)
     raise MlgError(f"pid {pid} did not exit after SIGKILL")

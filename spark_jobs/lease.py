@@ -143,17 +143,9 @@ class Holder:
 
 
 def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped by its parent) holds nothing
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
+    from infra.stack import pid_alive  # one liveness check (zombies count as dead) for stack and lease
+
+    return pid_alive(pid)
 
 
 # ---- where the lease is stored -----------------------------------------------------------------

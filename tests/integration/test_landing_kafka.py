@@ -223,4 +223,4 @@ def test_mlg_up_with_kafka_transport_creates_the_topics_and_down_stops_the_broke
     finally:
         lines = stack.down(settings)
     assert any(line.startswith("kafka: stopped pid") for line in lines)
-    assert not stack._pid_alive(pid)
+    assert not stack.pid_alive(pid)

@@ -84,7 +84,7 @@ def test_unreachable_node_fails_only_its_backend_and_the_build_says_which(spark,
 def test_mlg_up_search_opensearch_starts_a_node_that_mlg_down_stops(tmp_path, monkeypatch, capsys):
     import urllib.request
 
-    from infra.stack import _pid_alive, read_state
+    from infra.stack import pid_alive, read_state
     from spark_jobs.cli import main
     from spark_jobs.config import Settings
 
@@ -101,7 +101,7 @@ def test_mlg_up_search_opensearch_starts_a_node_that_mlg_down_stops(tmp_path, mo
         assert (tmp_path / "state" / "opensearch" / "data").is_dir()
     finally:
         assert main(["down"]) == 0
-    assert not _pid_alive(node.pid)
+    assert not pid_alive(node.pid)
 
 
 def test_mlg_search_on_opensearch_says_what_is_wrong_in_one_line(opensearch_node, opensearch_prefix, monkeypatch,

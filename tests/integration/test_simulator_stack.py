@@ -24,9 +24,9 @@ def mlg(state_dir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def alive(pid: int) -> bool:
-    from infra.stack import _pid_alive
+    from infra.stack import pid_alive
 
-    return _pid_alive(pid)
+    return pid_alive(pid)
 
 
 @pytest.fixture
