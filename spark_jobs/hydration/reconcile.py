@@ -30,6 +30,8 @@ def stage_listing(spark: SparkSession, settings: Settings, config: HydrationConf
     """List everything into staging batch `batch`; with `tombstone`, stage vanished entities as deleted."""
     from pyspark.sql import functions as F
 
+    from spark_jobs.providers import SELF_DESCRIBING
+
     started = time.perf_counter()
     metrics = hydrate_listings(spark, settings, config, batch=batch)
     metrics["list_s"] = round(time.perf_counter() - started, 3)
@@ -38,7 +40,9 @@ def stage_listing(spark: SparkSession, settings: Settings, config: HydrationConf
     if tombstone and types and tables.exists(settings, "graph.entities"):
         listed = tables.read(spark, settings, STAGING_ENTITIES.name).where(F.col("batch") == batch).select("id")
         vanished = (tables.read(spark, settings, "graph.entities")
-                    .where(F.col("state").isin("hydrated", "enriched") & F.col("entity_type").isin(*types))
+                    .where(F.col("state").isin("hydrated", "enriched") & F.col("entity_type").isin(*types)
+                           # no listing holds a self-described source's entities: never "vanished"
+                           & ~F.col("provider").isin(*SELF_DESCRIBING))
                     .join(listed, "id", "left_anti")
                     .select(F.lit(batch).alias("batch"), F.col("provider").alias("source"), "entity_type",
                             F.regexp_extract("id", r"^aip://[^/]+/[^/]+/(.*)$", 1).alias("entity_key"),

@@ -63,10 +63,13 @@ def type_of(uri: str) -> str | None:
 class StagingWriter:
     """Buffers rows and writes them to the staging tables in chunks (one Delta commit each)."""
 
-    def __init__(self, spark: SparkSession, settings: Settings, batch: str, *, chunk_rows: int = 50_000) -> None:
+    def __init__(self, spark: SparkSession, settings: Settings, batch: str, *, chunk_rows: int = 50_000,
+                 append: bool = False) -> None:
+        """`append`: add to rows another writer already staged for this batch (else the first
+        chunk replaces whatever the staging tables held)."""
         self.spark, self.settings, self.batch, self.chunk_rows = spark, settings, batch, chunk_rows
         self._rows: dict[str, list[tuple]] = {name: [] for name in STAGING}
-        self._started: set[str] = set()
+        self._started: set[str] = {n for n in STAGING if tables.exists(settings, n)} if append else set()
         self.counts = {name: 0 for name in STAGING}
 
     def entity(self, row: dict[str, Any]) -> None:

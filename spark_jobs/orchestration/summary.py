@@ -98,11 +98,15 @@ def collect(spark: SparkSession, settings: Settings, *, build_run_id: str | None
     summary.search = _answer(summary, "search", lambda: _search(settings))
 
     if incremental and build_run_id and "hydrate" in summary.stages:
+        from spark_jobs.providers import SELF_DESCRIBING
+
         # hydrated during this build (not by the maintenance DAG's reconcile that runs after it)
         started = summary.stages["hydrate"]["started_at"]
         ended = max(m["ended_at"] for m in summary.stages.values())
         rows = (tables.read(spark, settings, "graph.entities")
-                .where(F.col("last_hydrated_at").between(F.lit(started), F.lit(ended)))
+                .where(F.col("last_hydrated_at").between(F.lit(started), F.lit(ended))
+                       # fetched from a source; OpenLineage runs staged from their own events are not
+                       & ~F.col("provider").isin(*SELF_DESCRIBING))
                 .select("id").orderBy("id").collect())
         summary.rehydrated = [r["id"] for r in rows]
     return summary

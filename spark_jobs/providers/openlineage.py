@@ -2,8 +2,11 @@
 
 OpenLineage events are self-describing: the event is its own payload, so nothing is fetched
 (no hydration endpoint). A landed event is a `landing.events` row with source `openlineage`,
-entity_type `PipelineRun`, entity_key the run id; the build's hydrate stage calls `stage` with
-every landed OpenLineage event, and the normalisation is a pure function of that set:
+entity_type `PipelineRun`, entity_key the run id. The build's hydrate stage calls `stage` with
+the events landed since its watermark; `stage` normalises the runs those events touch (each
+with all of its events, earlier ones included) and nothing else, so a build's OpenLineage work
+follows what changed, not everything ever landed. The normalisation is a pure function of a
+set of runs' events:
 
 - job (namespace, name)     -> Pipeline     `aip://pipeline/openlineage/<ns>/<name>`
 - run (runId)               -> PipelineRun  `aip://pipeline-run/openlineage/<runId>`, RUN_OF its job;
@@ -12,6 +15,12 @@ every landed OpenLineage event, and the normalisation is a pure function of that
   from the `parent` run facet;
 - dataset (namespace, name) -> Dataset      `aip://dataset/openlineage/<ns>/<name>`; the job
   READS its inputs, an output dataset is PRODUCED_BY the run and its job.
+
+Every edge is declared by the run whose events show it (`declared_by` = the run's URI): merge
+retracts only what a re-staged entity no longer declares, so staging a job's new run adds its
+edges without retracting those its earlier runs showed. A job's description is the newest
+`documentation` facet seen (`described_at` keeps its time): a batch whose events carry none
+keeps the one in the graph.
 
 Because the result depends only on the set of events, the START / RUNNING / COMPLETE / FAIL
 events of one run converge to the same run in any order, and a redelivered event changes
@@ -38,7 +47,7 @@ from spark_jobs.providers.base import Normalised, properties
 from spark_jobs.uris import format_uri
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     from spark_jobs.config import Settings
     from spark_jobs.hydration.staging import StagingWriter
@@ -198,8 +207,8 @@ def normalise(events: Iterable[Mapping[str, Any]]) -> Normalised:
     out = Normalised()
     jobs: dict[str, dict[str, Any]] = {}
     datasets: dict[str, dict[str, Any]] = {}
-    reads: dict[str, set[str]] = {}
-    produced: dict[str, set[str]] = {}
+    reads: dict[str, dict[str, str]] = {}  # job -> dataset -> the run that showed it
+    produced: dict[str, dict[str, str]] = {}  # dataset -> producer (run or job) -> the run
     for run_id in sorted(runs):
         docs = sorted(runs[run_id], key=_order)
         lifecycle = [d for d in docs if d.get("eventType") in STATUS]
@@ -224,59 +233,101 @@ def normalise(events: Iterable[Mapping[str, Any]]) -> Normalised:
                                  status=STATUS.get(latest.get("eventType") or "", None),
                                  updated_at=max((d["eventTime"] for d in docs), key=_time)))
         out.declare(uri, "RUN_OF", juri)
-        current = jobs.setdefault(juri, {"job": job, "latest": latest["eventTime"], "doc": None})
-        description = ((job.get("facets") or {}).get("documentation") or {}).get("description")
-        if description and _time(latest["eventTime"]) >= _time(current["latest"]):
-            current.update(doc=description, latest=latest["eventTime"])
+        current = jobs.setdefault(juri, {"job": job, "doc": None, "at": None})
         for doc in docs:
+            described = ((doc["job"].get("facets") or {}).get("documentation") or {}).get("description")
+            if isinstance(described, str) and described and \
+                    (current["at"] is None or _time(doc["eventTime"]) >= _time(current["at"])):
+                current.update(doc=described, at=doc["eventTime"])
             for side in ("inputs", "outputs"):
                 for d in doc.get(side) or ():
                     duri = dataset_uri(d["namespace"], d["name"])
                     datasets.setdefault(duri, d)
                     if side == "inputs":
-                        reads.setdefault(juri, set()).add(duri)
+                        reads.setdefault(juri, {}).setdefault(duri, uri)
                     else:
-                        produced.setdefault(duri, set()).update((uri, juri))
+                        produced.setdefault(duri, {}).update({uri: uri, juri: uri})
     for juri in sorted(jobs):
         job = jobs[juri]["job"]
         out.entities.append(_row(EntityType.PIPELINE, juri, name=f"{job['namespace']}/{job['name']}",
                                  description=jobs[juri]["doc"],
-                                 props=properties([("namespace", job["namespace"]), ("job", job["name"])])))
-        for duri in sorted(reads.get(juri, ())):
-            out.declare(juri, "READS", duri)
+                                 props=properties([("namespace", job["namespace"]), ("job", job["name"]),
+                                                   ("described_at", jobs[juri]["at"])])))
+        for duri, run in sorted(reads.get(juri, {}).items()):
+            out.declare(juri, "READS", duri, run)
     for duri in sorted(datasets):
         d = datasets[duri]
         out.entities.append(_row(EntityType.DATASET, duri, name=f"{d['namespace']}/{d['name']}",
                                  props=properties([("namespace", d["namespace"]), ("dataset", d["name"])])))
-        for producer in sorted(produced.get(duri, ())):
-            out.declare(duri, "PRODUCED_BY", producer)
+        for producer, run in sorted(produced.get(duri, {}).items()):
+            out.declare(duri, "PRODUCED_BY", producer, run)
     return out
 
 
 # ---- the build's hook ------------------------------------------------------------------------
 
-def landed_events(spark: SparkSession, settings: Settings, *, until: int | None) -> list[dict[str, Any]]:
-    """Every landed OpenLineage event (bodies parsed) as of `landing.events` version `until`."""
+def touched_runs(events: DataFrame | None) -> list[str]:
+    """The run ids of the OpenLineage events in `events` (the ones landed since the watermark)."""
+    from pyspark.sql import functions as F
+
+    if events is None:
+        return []
+    rows = (events.where((F.col("source") == PLATFORM) & F.col("entity_key").isNotNull())
+            .select("entity_key").distinct().collect())
+    return sorted(r["entity_key"] for r in rows)
+
+
+def landed_events(spark: SparkSession, settings: Settings, *, until: int | None,
+                  runs: list[str] | None = None) -> list[dict[str, Any]]:
+    """The landed OpenLineage events (bodies parsed) as of `landing.events` version `until`:
+    those of `runs` (every event of each, however long ago it landed), or all of them."""
     from pyspark.sql import functions as F
 
     from spark_jobs import tables
 
-    if until is None:
+    if until is None or runs == []:
         return []
-    rows = (tables.read(spark, settings, "landing.events", at_version=until)
-            .where(F.col("source") == PLATFORM).select("body").collect())
-    return [json.loads(r["body"]) for r in rows]
+    events = tables.read(spark, settings, "landing.events", at_version=until).where(F.col("source") == PLATFORM)
+    if runs is not None:
+        events = events.where(F.col("entity_key").isin(*runs))
+    return [json.loads(r["body"]) for r in events.select("body").collect()]
 
 
-def stage(spark: SparkSession, settings: Settings, writer: StagingWriter, *, until: int | None) -> dict[str, int]:
-    """Stage the OpenLineage subgraph into the build's hydrate batch (nothing fetched)."""
+def _keep_known_descriptions(spark: SparkSession, settings: Settings, normalised: Normalised) -> None:
+    """A job staged from runs whose events carry no (or an older) description keeps the graph's."""
+    from pyspark.sql import functions as F
+
+    from spark_jobs import tables
+
+    jobs = {row["id"]: row for row in normalised.entities if row["entity_type"] == EntityType.PIPELINE.value}
+    if not jobs or not tables.exists(settings, "graph.entities"):
+        return
+    known = (tables.read(spark, settings, "graph.entities")
+             .where(F.col("id").isin(*jobs) & F.col("description").isNotNull())
+             .select("id", "description", F.col("properties").getItem("described_at").alias("at")).collect())
+    for row in known:
+        staged = jobs[row["id"]]
+        at = staged["properties"].get("described_at")
+        if row["at"] and (at is None or _time(row["at"]) > _time(at)):
+            staged.update(description=row["description"])
+            staged["properties"]["described_at"] = row["at"]
+
+
+def stage(spark: SparkSession, settings: Settings, writer: StagingWriter, *, events: DataFrame | None,
+          until: int | None) -> dict[str, int]:
+    """Stage the runs that `events` (the new landed events) touch into the build's hydrate batch,
+    each from all of its events, with their jobs and datasets; nothing is fetched, and no other
+    run is normalised or staged again."""
     import threading
 
     from spark_jobs.hydration.hydrate import stage_payload
 
-    events = landed_events(spark, settings, until=until)
-    if not events:
-        return {"events": 0, "entities": 0}
-    normalised = normalise(events)
+    runs = touched_runs(events)
+    docs = landed_events(spark, settings, until=until, runs=runs)
+    if not docs:
+        return {"runs": 0, "events": 0, "entities": 0, "edges": 0}
+    normalised = normalise(docs)
+    _keep_known_descriptions(spark, settings, normalised)
     stage_payload(writer, threading.Lock(), normalised, state="hydrated")
-    return {"events": len(events), "entities": len(normalised.entities), "edges": len(normalised.edges)}
+    return {"runs": len(runs), "events": len(docs), "entities": len(normalised.entities),
+            "edges": len(normalised.edges)}

@@ -46,6 +46,13 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
         metrics.update(mode="bootstrap", entities=sum(listing["listed"].values()),
                        listing_errors=len(listing["errors"]), requests=listing["requests"],
                        seconds_fetch=round(time.perf_counter() - started, 3))
+        # no listing holds the self-described sources: their landed events are staged beside it,
+        # or the watermark would pass them by
+        events = work.new_events(spark, settings, since, until)
+        writer = _stage_self_described(spark, settings, config, batch, work.self_described(events), events,
+                                       until, metrics, append=True)
+        if writer is not None:
+            metrics["staged"] = writer.close()
         return metrics
 
     events = work.new_events(spark, settings, since, until)
@@ -53,7 +60,8 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
     retries = retry_due(spark, settings, datetime.now(timezone.utc))
     metrics.update(mode="events", entities_from_events=len(tasks), retries_due=len(retries))
     todo = list(dict.fromkeys(tasks + retries))
-    writer = _stage_self_described(spark, settings, config, batch, work.self_described(events), until, metrics)
+    writer = _stage_self_described(spark, settings, config, batch, work.self_described(events), events, until,
+                                   metrics)
     if not todo:
         metrics["entities"] = 0
         if writer is not None:
@@ -67,16 +75,18 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
 
 
 def _stage_self_described(spark: SparkSession, settings: Settings, config: Any, batch: str, sources: list[str],
-                          until: int | None, metrics: dict[str, Any]) -> Any:
-    """Stage the sources whose events are their own payload (OpenLineage); their writer, or None."""
+                          events: Any, until: int | None, metrics: dict[str, Any], *,
+                          append: bool = False) -> Any:
+    """Stage what the new `events` of the sources whose events are their own payload
+    (OpenLineage) change; their writer (`append`: after rows already staged), or None."""
     import importlib
 
     from spark_jobs.hydration.staging import StagingWriter
 
     if not sources:
         return None
-    writer = StagingWriter(spark, settings, batch, chunk_rows=config.stage_chunk_rows)
+    writer = StagingWriter(spark, settings, batch, chunk_rows=config.stage_chunk_rows, append=append)
     for source in sources:
         metrics[source] = importlib.import_module(f"spark_jobs.providers.{source}").stage(
-            spark, settings, writer, until=until)
+            spark, settings, writer, events=events, until=until)
     return writer

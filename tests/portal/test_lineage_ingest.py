@@ -146,6 +146,53 @@ def test_out_of_order_events_build_one_run_in_the_graph(api, settings, spark):
                      (target, "PRODUCED_BY", job)}
 
 
+def _hydrate_metrics(report) -> dict:
+    return next(r.metrics for r in report.results if r.stage == "hydrate")
+
+
+def test_a_build_stages_only_the_runs_its_new_events_touch(api, settings, spark):
+    """Work follows the change: a build normalises and stages the runs its new events touch (each
+    from all of its events) and no other; what untouched runs showed stays in the graph; a build
+    with no new OpenLineage event stages none."""
+    from pyspark.sql import functions as F
+
+    from spark_jobs import tables
+    from spark_jobs.build import run_build
+
+    first, second, other = (str(uuid.uuid4()) for _ in range(3))
+    documented = run_event("START", first, "2026-01-02T10:00:00Z", job="mlg_build.merge", inputs=["/lake/a"])
+    documented["job"]["facets"] = {"documentation": {"description": "Merges the staged batch."}}
+    for event in (documented, run_event("COMPLETE", first, "2026-01-02T10:01:00Z", job="mlg_build.merge"),
+                  run_event("START", other, "2026-01-02T10:00:00Z", job="mlg_build.infer")):
+        assert api.post("/api/v1/lineage", json=event, headers=AUTH).status_code == 200
+    built = _hydrate_metrics(run_build(settings, only=["hydrate", "merge"]))
+    assert (built["openlineage"]["runs"], built["openlineage"]["events"]) == (2, 3)
+
+    # a new run of the same job (no documentation facet), and a late COMPLETE of `other`
+    for event in (run_event("START", second, "2026-01-03T10:00:00Z", job="mlg_build.merge", inputs=["/lake/b"]),
+                  run_event("COMPLETE", second, "2026-01-03T10:01:00Z", job="mlg_build.merge"),
+                  run_event("COMPLETE", other, "2026-01-02T10:05:00Z", job="mlg_build.infer")):
+        assert api.post("/api/v1/lineage", json=event, headers=AUTH).status_code == 200
+    report = run_build(settings, only=["hydrate", "merge"])
+    staged = _hydrate_metrics(report)["openlineage"]
+    assert (staged["runs"], staged["events"]) == (2, 4)  # `second`'s 2, and `other` with its earlier START
+
+    tables.register(spark, settings, ["graph.entities", "graph.edges"])
+    entities = {r["id"]: r for r in tables.read(spark, settings, "graph.entities").collect()}
+    job = ol.job_uri("airflow", "mlg_build.merge")
+    assert entities[job]["description"] == "Merges the staged batch."  # kept: the new run carries none
+    assert entities[ol.run_uri(other)]["source_status"] == "SUCCEEDED"
+    assert entities[ol.run_uri(first)]["run_id"] != report.run_id  # not staged again
+    reads = {r["dst"] for r in tables.read(spark, settings, "graph.edges")
+             .where((F.col("src") == job) & (F.col("rel") == "READS") & F.col("active")).collect()}
+    assert reads == {ol.dataset_uri("file", "/lake/a"), ol.dataset_uri("file", "/lake/b")}
+
+    versions = {t: tables.version(settings, t) for t in ("graph.entities", "graph.edges")}
+    idle = _hydrate_metrics(run_build(settings, only=["hydrate", "merge"]))
+    assert "openlineage" not in idle and idle["entities"] == 0
+    assert {t: tables.version(settings, t) for t in versions} == versions
+
+
 def test_the_openlineage_kafka_topic_lands_like_http(kafka_topics, settings):
     from spark_jobs.landing import land
 
