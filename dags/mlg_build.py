@@ -26,8 +26,7 @@ hydrate -> merge -> enrich -> infer -> closure -> quality -> quality_gate -> pub
 | report | governance report; runs even when publish was skipped | 0 |
 
 Every task has an `execution_timeout`. Each opens its own Spark session and records itself in
-`ops.runs` under the run id `af-<airflow run id>`. A stage not built in this version logs
-that and returns `{"status": "not_built"}`. Trigger with config `{"options": {...}}` to pass
+`ops.runs` under the run id `af-<airflow run id>`. Trigger with config `{"options": {...}}` to pass
 stage options (e.g. quality thresholds) to every stage of that run.
 """
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from spark_jobs import killpoint, stages, tables
 from spark_jobs.config import Settings
-from spark_jobs.stages import BUILD_STAGES, RunContext, StageNotBuilt, StageResult
+from spark_jobs.stages import BUILD_STAGES, RunContext, StageResult
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,6 @@ log = logging.getLogger(__name__)
 class BuildReport:
     run_id: str
     results: list[StageResult] = field(default_factory=list)
-    not_built: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -39,7 +38,7 @@ def run_build(
     progress: Progress | None = None,
     command: str | None = None,
 ) -> BuildReport:
-    """Run every build stage that exists (or `only` those), in the documented order, holding
+    """Run every build stage (or `only` those), in the documented order, holding
     the build lease (refused at once with `LeaseHeld` while another build holds it)."""
     from spark_jobs import lease as build_lease
     from spark_jobs import preflight
@@ -70,13 +69,6 @@ def run_stages_in(spark, settings: Settings, *, only: Sequence[str] | None, ctx:
             report.skipped[name] = "quality gate failed"
             if progress:
                 progress(name, "skipped", None)
-            continue
-        try:
-            stages.load_stage(name)
-        except StageNotBuilt:
-            report.not_built.append(name)
-            if progress:
-                progress(name, "not built yet", None)
             continue
         if progress:
             progress(name, "running", None)

@@ -87,8 +87,6 @@ def handle(args: argparse.Namespace) -> int:
             report = run_build(settings, only=args.only, ctx=ctx, progress=progress)
     else:
         report = run_build(settings, only=args.only, ctx=ctx, progress=print_progress)
-    if report.not_built:
-        print(f"not built yet in this version: {', '.join(report.not_built)}")
     if not report.gate_passed:
         print("quality gate FAILED: publish was skipped", file=sys.stderr)
         return 3

@@ -14,8 +14,6 @@ import argparse
 import sys
 import time
 
-from spark_jobs.stages import BUILD_STAGES
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="main job: local stack + mlg_land, mlg_build, mlg_maintenance via Airflow",
@@ -60,17 +58,13 @@ MUTATED_URIS = (
 def _prepare_sources(args: argparse.Namespace, settings) -> tuple[bool, list[str]]:
     """Start the local stack if needed, then backfill (first run) or mutate (later runs)."""
     from spark_jobs import tables
-    from spark_jobs.errors import MlgError
 
     had_graph = tables.version(settings, "graph.entities") is not None
     if args.no_stack:
         _say("sources: as configured (no local stack)")
         return had_graph, []
-    try:
-        from infra import stack
-        from infra.simulator.client import SimulatorClient
-    except ImportError:
-        raise MlgError("the local stack (infra/stack.py) is not built yet in this version") from None
+    from infra import stack
+    from infra.simulator.client import SimulatorClient
 
     state = stack.up(settings, seed=args.seed, scale=args.scale, emit_events=False)
     if state.already_running:
@@ -140,18 +134,10 @@ def handle(args: argparse.Namespace) -> int:
             if landed:
                 _say(f"  landed {landed.get('landed')} new event(s), {landed.get('duplicates')} duplicate(s), "
                      f"{landed.get('quarantined')} quarantined in {landed.get('seconds')}s")
-        if dag_id == "mlg_build":
-            not_built = [s for s in BUILD_STAGES
-                         if (result.xcom(home, s) or {}).get("status") == "not_built"]
-            if not_built:
-                _say(f"  not built yet in this version: {', '.join(not_built)}")
         if dag_id == "mlg_maintenance":
-            not_built = [t for t in result.tasks if (result.xcom(home, t) or {}).get("status") == "not_built"]
-            if not_built:
-                _say(f"  not built yet in this version: {', '.join(not_built)}")
             for task in ("reconcile", "compact_landing", "optimize_tables", "vacuum_tables", "expire_search_snapshots"):
                 metrics = result.xcom(home, task)
-                if isinstance(metrics, dict) and metrics.get("status") != "not_built":
+                if isinstance(metrics, dict):
                     shown = {k: v for k, v in metrics.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
                     _say(f"  {task}: {shown}")
 

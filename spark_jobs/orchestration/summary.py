@@ -2,7 +2,7 @@
 and three example questions answered from the graph that was just built.
 
 Each section reads the lakehouse (never the Airflow logs) and says plainly when the table or
-stage behind it does not exist yet, so the summary is honest about a partial build.
+result behind it is missing (a failed or skipped stage), so the summary is honest about a partial build.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def _answer(summary: Summary, name: str, fn) -> list[dict[str, Any]] | None:
 
     try:
         return fn()
-    except (MlgError, ImportError) as exc:
+    except MlgError as exc:
         summary.notes.append(f"{name}: {exc}")
         return None
     except Exception as exc:  # noqa: BLE001 - one broken question must not hide the others
@@ -142,11 +142,9 @@ def _lineage(spark, settings) -> list[dict[str, Any]]:
 
 
 def _search(settings) -> list[dict[str, Any]]:
-    try:
-        from spark_jobs.search.query import search
-        from spark_jobs.search.ranking import SearchQuery
-    except ImportError:
-        raise ImportError("search is not built yet (spark_jobs/search/query.py)") from None
+    from spark_jobs.search.query import search
+    from spark_jobs.search.ranking import SearchQuery
+
     hits = search(settings, SearchQuery(text=SEARCH_EXAMPLE, limit=5))
     return [{"id": h.id, "entity_type": h.entity_type, "name": h.name, "why": list(h.why)} for h in hits]
 
@@ -157,9 +155,8 @@ def render(summary: Summary, *, mutated: list[str] | None = None) -> list[str]:
     for name, version, count in summary.tables:
         shown = "not created yet" if version is None else f"v{version:<4} {count:>9,} rows"
         lines.append(f"  {name:<30} {shown}")
-    built = [s for s, m in summary.stages.items() if m.get("status") != "not_built"]
     if summary.stages:
-        lines.append("stages recorded in ops.runs: " + ", ".join(built))
+        lines.append("stages recorded in ops.runs: " + ", ".join(summary.stages))
     if summary.gate is None:
         lines.append("quality gate: no quality result for this run")
     else:
@@ -171,7 +168,7 @@ def render(summary: Summary, *, mutated: list[str] | None = None) -> list[str]:
         lines.append(f"search snapshot: {s.get('snapshot_id')} ({s.get('backend')}, {s.get('status')}, "
                      f"docs {s.get('doc_counts')}, entities v{s.get('entities_version')})")
     else:
-        lines.append("search snapshot: none published (publish stage not built yet, or gate failed)")
+        lines.append("search snapshot: none published (publish did not run, or the gate failed)")
     lines.append(f"governance report: {summary.report_path or 'not written (report stage did not run)'}")
 
     lines.append("")

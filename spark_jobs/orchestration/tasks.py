@@ -7,13 +7,10 @@ Build tasks share the build lease of their DAG run (`spark_jobs.lease`, mode "da
 re-enters it, parks it for the next task when done, and the last one (`report`) releases it, so
 no CLI build or maintenance runs between two tasks of a build; maintenance tasks hold it while
 they run.
-A stage whose module does not exist yet returns `{"status": "not_built"}` and logs so: the
-run says plainly what it did not do instead of pretending.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import re
@@ -23,9 +20,6 @@ from typing import Any
 from spark_jobs.orchestration.settings import task_settings
 
 log = logging.getLogger(__name__)
-
-NOT_BUILT = "not_built"
-
 
 def _json_safe(metrics: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(metrics, default=str))
@@ -66,13 +60,8 @@ def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None
     from spark_jobs import killpoint, lease, preflight, stages, tables
     from spark_jobs.build import record_run, record_takeover
     from spark_jobs.session import spark_session
-    from spark_jobs.stages import RunContext, StageNotBuilt
+    from spark_jobs.stages import RunContext
 
-    try:
-        stages.load_stage(name)
-    except StageNotBuilt as exc:
-        log.warning("%s: skipping, this version has no spark_jobs/stages/%s.py", exc, name)
-        return {"stage": name, "status": NOT_BUILT, "message": str(exc)}
     settings = task_settings()
     ctx = RunContext.new(run_id, **(options or {}))
     started = datetime.now(timezone.utc)
@@ -114,16 +103,9 @@ def release_build_lease(context: dict[str, Any]) -> None:
 
 
 def gate_open(quality_metrics: dict[str, Any] | None) -> bool:
-    """Whether publish may run: the quality gate did not fail.
-
-    A quality stage that is not built yet cannot fail the gate (there is nothing to enforce),
-    and the log says so.
-    """
-    if not quality_metrics or quality_metrics.get("status") == NOT_BUILT:
-        log.warning("quality stage not built yet: the gate is open by default")
-        return True
-    gate = quality_metrics.get("gate")
-    if gate == "fail":
+    """Whether publish may run: the quality gate did not fail (as `BuildReport.gate_passed`)."""
+    quality_metrics = quality_metrics or {}
+    if quality_metrics.get("gate") == "fail":
         log.error("quality gate FAILED (%s): publish is skipped", quality_metrics.get("failed_critical")
                   or quality_metrics.get("failures") or "see quality.results")
         return False
@@ -132,19 +114,11 @@ def gate_open(quality_metrics: dict[str, Any] | None) -> bool:
 
 def reconcile(*, run_id: str) -> dict[str, Any]:
     """Compare every source's full listing with the graph and queue what drifted."""
-    try:
-        from spark_jobs.hydration.reconcile import reconcile as do_reconcile
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("spark_jobs.hydration"):
-            log.warning("reconcile is not built yet in this version (%s)", exc.name)
-            return {"status": NOT_BUILT, "message": "spark_jobs.hydration.reconcile is not built yet"}
-        raise
-    from spark_jobs import tables
+    from spark_jobs import lease, tables
+    from spark_jobs.build import graph_versions, record_takeover, refresh_after
+    from spark_jobs.hydration.reconcile import reconcile as do_reconcile
     from spark_jobs.session import spark_session
     from spark_jobs.stages import RunContext
-
-    from spark_jobs import lease
-    from spark_jobs.build import graph_versions, record_takeover, refresh_after
 
     settings = task_settings()
     with lease.hold(settings, run_id, command="airflow mlg_maintenance.reconcile", mode="dag") as held, \
@@ -181,20 +155,8 @@ def maintain(step: str, *, run_id: str | None = None, **options: Any) -> dict[st
 
 def expire_search_snapshots(*, keep: int = 3) -> dict[str, Any]:
     """Drop search snapshots (indexes) older than the newest `keep`."""
-    expire = None
-    for module in ("spark_jobs.search", "spark_jobs.search.embedded"):
-        try:
-            expire = getattr(importlib.import_module(module), "expire_snapshots", None)
-        except ModuleNotFoundError as exc:
-            if not (exc.name or "").startswith("spark_jobs.search"):
-                raise
-        if expire is not None:
-            break
-    if expire is None:
-        log.warning("search snapshot expiry is not built yet in this version")
-        return {"status": NOT_BUILT, "message": "spark_jobs.search.expire_snapshots is not built yet"}
-    result = expire(task_settings(), keep=keep)
-    by_backend = result if isinstance(result, dict) else {"embedded": result}
-    by_backend = {k: list(v or []) for k, v in by_backend.items()}
+    from spark_jobs.search import expire_snapshots
+
+    by_backend = {k: list(v or []) for k, v in expire_snapshots(task_settings(), keep=keep).items()}
     return _json_safe({"expired": sum(len(v) for v in by_backend.values()),
                        "by_backend": {k: v[:50] for k, v in by_backend.items()}})

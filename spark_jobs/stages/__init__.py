@@ -26,10 +26,6 @@ BUILD_STAGES: tuple[str, ...] = (
 )
 
 
-class StageNotBuilt(LookupError):
-    """The stage's module does not exist yet in this version."""
-
-
 @dataclass(frozen=True)
 class RunContext:
     run_id: str
@@ -54,24 +50,10 @@ StageFn = Callable[["SparkSession", Settings, RunContext], dict[str, Any]]
 
 
 def load_stage(name: str) -> StageFn:
-    try:
-        module = importlib.import_module(f"spark_jobs.stages.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"spark_jobs.stages.{name}":
-            raise StageNotBuilt(f"stage '{name}' is not built yet") from None
-        raise
-    return module.run
-
-
-def available(names: tuple[str, ...] = BUILD_STAGES) -> list[str]:
-    out = []
-    for name in names:
-        try:
-            load_stage(name)
-        except StageNotBuilt:
-            continue
-        out.append(name)
-    return out
+    """The stage's `run` (modules import lazily: a stage's heavy imports load only when it runs)."""
+    if name not in BUILD_STAGES:
+        raise ValueError(f"unknown stage {name!r} (stages: {', '.join(BUILD_STAGES)})")
+    return importlib.import_module(f"spark_jobs.stages.{name}").run
 
 
 def run_stage(name: str, spark: SparkSession, settings: Settings, ctx: RunContext) -> StageResult:

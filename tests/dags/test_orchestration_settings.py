@@ -1,5 +1,5 @@
 """Settings inside Airflow: connections and variables over the MLG_* environment, and the
-task helpers' plain behaviour (run ids, the quality gate, stages not built yet)."""
+task helpers' plain behaviour (run ids, the quality gate)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from spark_jobs.orchestration import settings as af_settings
-from spark_jobs.orchestration.tasks import NOT_BUILT, build_run_id, gate_open
+from spark_jobs.orchestration.tasks import build_run_id, gate_open
 
 
 @pytest.mark.parametrize(("conn", "url"), [
@@ -90,19 +90,6 @@ def test_run_ids_are_path_safe_and_stable():
 def test_gate():
     assert gate_open({"gate": "pass"}) is True
     assert gate_open({"gate": "fail", "failed_critical": 2}) is False
-    assert gate_open({"status": NOT_BUILT}) is True
-
-
-def test_missing_stage_is_reported_not_faked(monkeypatch):
-    from spark_jobs import stages
-    from spark_jobs.orchestration import tasks
-
-    def missing(name):
-        raise stages.StageNotBuilt(f"stage '{name}' is not built yet")
-
-    monkeypatch.setattr(stages, "load_stage", missing)
-    out = tasks.build_stage("publish", run_id="r1")
-    assert out["status"] == NOT_BUILT and "not built yet" in out["message"]
 
 
 def test_mlg_run_and_maintain_reject_bad_arguments_with_one_line(capsys):
