@@ -10,30 +10,11 @@ import pytest
 from spark_jobs import tables
 from spark_jobs.landing import land
 from spark_jobs.model import PLATFORMS
+from tests.fixtures.landing_crash import SOURCES, CrashAt, land_and_crash, send_events
 from tests.fixtures.sqs import event_bodies, landed
 
 pytestmark = pytest.mark.integration
-
-SOURCES = ["registry", "featurestore"]
-
-
-class Crash(Exception):
-    """Stands for the process dying at the hook's point."""
-
-
-def crash_at(where: str):
-    def hook(point, messages):
-        if point == where:
-            raise Crash(f"{point} with {len(messages)} message(s)")
-    return hook
-
-
-def send_events(sqs_queues, n: int = 25) -> dict[str, str]:
-    sent = {}
-    for p in SOURCES:
-        bodies = event_bodies(p, n)
-        sent.update(zip(sqs_queues.send(p, bodies), bodies))
-    return sent
+CRASHED_RUN = {"visibility_timeout_s": 1, "wait_time_s": 0}  # its messages come back after 1 s
 
 
 def land_until_empty(settings, sqs_queues, *, runs: int = 6, **options):
@@ -49,10 +30,8 @@ def land_until_empty(settings, sqs_queues, *, runs: int = 6, **options):
 
 def test_crash_after_commit_before_delete_never_duplicates(sqs_queues, settings):
     settings = sqs_queues.settings(settings)
-    sent = send_events(sqs_queues)
-    with pytest.raises(Crash):
-        land(settings, time_budget_s=20, sources=SOURCES, visibility_timeout_s=1, wait_time_s=0,
-             crash_hook=crash_at("after_commit"))
+    sent = send_events(sqs_queues.send)
+    land_and_crash(settings, CrashAt("after_commit"), **CRASHED_RUN)
     assert {r["message_id"] for r in landed(settings)} == set(sent)  # committed ...
     assert sum(sqs_queues.depth(p) for p in SOURCES) == len(sent)  # ... but not deleted
 
@@ -67,10 +46,8 @@ def test_crash_after_commit_before_delete_never_duplicates(sqs_queues, settings)
 
 def test_crash_before_commit_loses_nothing(sqs_queues, settings):
     settings = sqs_queues.settings(settings)
-    sent = send_events(sqs_queues)
-    with pytest.raises(Crash):
-        land(settings, time_budget_s=20, sources=SOURCES, visibility_timeout_s=1, wait_time_s=0,
-             crash_hook=crash_at("before_commit"))
+    sent = send_events(sqs_queues.send)
+    land_and_crash(settings, CrashAt("before_commit"), **CRASHED_RUN)
     assert landed(settings) == []
 
     reports = land_until_empty(settings, sqs_queues)
@@ -82,18 +59,8 @@ def test_crash_before_commit_loses_nothing(sqs_queues, settings):
 
 def test_crash_in_a_later_round_keeps_earlier_rounds(sqs_queues, settings):
     settings = sqs_queues.settings(settings)
-    sent = send_events(sqs_queues)
-    rounds = []
-
-    def crash_in_second_round(point, messages):
-        if point == "after_commit":
-            rounds.append(len(messages))
-            if len(rounds) == 2:
-                raise Crash("second round")
-
-    with pytest.raises(Crash):
-        land(settings, time_budget_s=20, sources=SOURCES, commit_size=20, visibility_timeout_s=1,
-             wait_time_s=0, crash_hook=crash_in_second_round)
+    sent = send_events(sqs_queues.send)
+    rounds = land_and_crash(settings, CrashAt("after_commit", round=2), commit_size=20, **CRASHED_RUN).rounds
     assert len(landed(settings)) == sum(rounds) == 40
     assert sum(sqs_queues.depth(p) for p in SOURCES) == len(sent) - rounds[0]
 

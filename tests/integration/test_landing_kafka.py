@@ -11,32 +11,20 @@ import pytest
 
 from spark_jobs import tables
 from spark_jobs.landing import land
+from tests.fixtures.landing_crash import SOURCES, CrashAt, land_and_crash, send_events
 from tests.fixtures.sqs import event_bodies, landed
 
 pytestmark = pytest.mark.integration
 
-SOURCES = ["registry", "featurestore"]
+
+def message_id(kafka_topics, source: str, offset: int) -> str:
+    """The landing message id of a Kafka record: topic/partition/offset (the test topics have one partition)."""
+    return f"kafka:{kafka_topics.topic(source)}/0/{offset}"
 
 
-class Crash(Exception):
-    """Stands for the process dying at the hook's point."""
-
-
-def crash_at(where: str):
-    def hook(point, messages):
-        if point == where:
-            raise Crash(f"{point} with {len(messages)} message(s)")
-    return hook
-
-
-def send_events(kafka_topics, n: int = 25) -> dict[str, str]:
-    """`n` events per source; {message_id (topic/partition/offset): body}."""
-    sent = {}
-    for p in SOURCES:
-        bodies = event_bodies(p, n)
-        offsets = kafka_topics.send(p, bodies)
-        sent.update({f"kafka:{kafka_topics.topic(p)}/0/{o}": b for o, b in zip(offsets, bodies)})
-    return sent
+def via_kafka(kafka_topics):
+    """A `send_events` sender: produce to the source's topic, return the landing message ids."""
+    return lambda source, bodies: [message_id(kafka_topics, source, o) for o in kafka_topics.send(source, bodies)]
 
 
 def test_events_land_with_dedupe_by_event_id_and_quarantine_with_offset(kafka_topics, settings):
@@ -54,11 +42,11 @@ def test_events_land_with_dedupe_by_event_id_and_quarantine_with_offset(kafka_to
     assert report.stopped_by == "drained"
     rows = landed(settings)
     assert sorted(r["dedup_id"] for r in rows) == sorted(
-        ["ev-0", "ev-1", "ev-2", *(f"kafka:{kafka_topics.topic('registry')}/0/{o}" for o in (4, 5))])
+        ["ev-0", "ev-1", "ev-2", *(message_id(kafka_topics, "registry", o) for o in (4, 5))])
     assert {r["source"] for r in rows} == {"registry"}
     quarantined = {r["reason"]: r for r in landed(settings, "landing.quarantine")}
     assert set(quarantined) == {"not_json", "wrong_source"}
-    assert quarantined["not_json"]["message_id"] == f"kafka:{kafka_topics.topic('registry')}/0/{bad_offset}"
+    assert quarantined["not_json"]["message_id"] == message_id(kafka_topics, "registry", bad_offset)
     assert quarantined["not_json"]["body"] == "{{not json"
     # every offset committed after the commit: the next run finds nothing
     assert kafka_topics.committed("registry") == 7 and kafka_topics.committed("identity") == 1
@@ -69,9 +57,8 @@ def test_events_land_with_dedupe_by_event_id_and_quarantine_with_offset(kafka_to
 
 def test_crash_after_commit_before_offset_commit_never_duplicates(kafka_topics, settings):
     settings = kafka_topics.settings(settings)
-    sent = send_events(kafka_topics)
-    with pytest.raises(Crash):
-        land(settings, time_budget_s=20, sources=SOURCES, crash_hook=crash_at("after_commit"))
+    sent = send_events(via_kafka(kafka_topics))
+    land_and_crash(settings, CrashAt("after_commit"))
     assert {r["message_id"] for r in landed(settings)} == set(sent)  # committed to Delta ...
     assert all(kafka_topics.committed(p) == 0 for p in SOURCES)  # ... but no offset moved
 
@@ -86,9 +73,8 @@ def test_crash_after_commit_before_offset_commit_never_duplicates(kafka_topics, 
 
 def test_crash_before_commit_loses_nothing(kafka_topics, settings):
     settings = kafka_topics.settings(settings)
-    sent = send_events(kafka_topics)
-    with pytest.raises(Crash):
-        land(settings, time_budget_s=20, sources=SOURCES, crash_hook=crash_at("before_commit"))
+    sent = send_events(via_kafka(kafka_topics))
+    land_and_crash(settings, CrashAt("before_commit"))
     assert landed(settings) == []
 
     report = land(settings, time_budget_s=20, sources=SOURCES)
@@ -99,17 +85,8 @@ def test_crash_before_commit_loses_nothing(kafka_topics, settings):
 
 def test_crash_in_a_later_round_keeps_earlier_rounds(kafka_topics, settings):
     settings = kafka_topics.settings(settings)
-    sent = send_events(kafka_topics)
-    rounds = []
-
-    def crash_in_second_round(point, messages):
-        if point == "after_commit":
-            rounds.append(len(messages))
-            if len(rounds) == 2:
-                raise Crash("second round")
-
-    with pytest.raises(Crash):
-        land(settings, time_budget_s=20, sources=SOURCES, commit_size=20, crash_hook=crash_in_second_round)
+    sent = send_events(via_kafka(kafka_topics))
+    rounds = land_and_crash(settings, CrashAt("after_commit", round=2), commit_size=20).rounds
     assert len(landed(settings)) == sum(rounds) == 40
 
     land(settings, time_budget_s=20, sources=SOURCES)
