@@ -167,10 +167,6 @@ def embedded_url() -> str:
     return _embedded.url()
 
 
-def stop_embedded_server() -> None:
-    _embedded.stop()
-
-
 _SESSION_CONF = {
     "spark.sql.session.timeZone": "UTC",
 }

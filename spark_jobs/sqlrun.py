@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from spark_jobs import tables
 from spark_jobs.config import Settings
@@ -14,7 +14,6 @@ from spark_jobs.errors import UsageError
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-OutputFormat = Literal["table", "tsv", "csv", "json"]
 _PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VIEWS_DIR = Path(__file__).resolve().parent.parent / "sql" / "views"
 
@@ -144,10 +143,3 @@ def run_sql(
         bound = _referenced_params(statement, params)
         result = spark.sql(statement, args=bound) if bound else spark.sql(statement)
     return result
-
-
-def format_rows(columns: list[str], rows: list[tuple], fmt: OutputFormat) -> Iterator[str]:
-    """Lines of a result in `fmt` (the one formatter, `spark_jobs.output`)."""
-    from spark_jobs import output
-
-    return output.render(columns, rows, fmt)

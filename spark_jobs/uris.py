@@ -90,11 +90,3 @@ def format_uri(component_type: str, platform_id: str, resource_id: str) -> str:
 
 def parse_uri(text: str) -> AipUri:
     return AipUri.parse(text)
-
-
-def is_valid_uri(text: str) -> bool:
-    try:
-        AipUri.parse(text)
-    except InvalidAipUri:
-        return False
-    return True

@@ -150,15 +150,6 @@ class SimulatorClient:
         or `deleted` {id, entity_type}."""
         return self._lines("/_admin/truth", {"kind": kind})
 
-    def truth_entities(self) -> Iterator[dict[str, Any]]:
-        return self.truth("entities")
-
-    def truth_edges(self) -> Iterator[dict[str, Any]]:
-        return self.truth("edges")
-
-    def truth_deleted(self) -> Iterator[dict[str, Any]]:
-        return self.truth("deleted")
-
     def objects(self, collection: str) -> Iterator[dict[str, Any]]:
         """Every live object of a collection as its source serves it, streamed."""
         if collection not in COLLECTIONS:

@@ -4,7 +4,7 @@ closure benchmark. Entity types come from the URIs, so a graph is written as a l
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -147,10 +147,6 @@ def scaled_lineage(scale: int, *, seed: int = 7) -> list[Edge]:
         add(etl, "OWNED_BY", team)
         add(trainer, "OWNED_BY", team)
     return out
-
-
-def graph_of(edges: Sequence[Edge]) -> Graph:
-    return Graph(edges=list(edges))
 
 
 class SourcesExample:

@@ -114,11 +114,6 @@ class StagingWriter:
             self._flush(name)
         return {name.split(".")[1]: n for name, n in self.counts.items()}
 
-    @property
-    def wrote_anything(self) -> bool:
-        return bool(self._started)
-
-
 def has_batch(spark: SparkSession, settings: Settings, batch: str) -> bool:
     """Whether the staging tables hold this batch (a stage that found no work writes none)."""
     if not tables.exists(settings, STAGING_OUTCOMES.name) and not tables.exists(settings, STAGING_ENTITIES.name):

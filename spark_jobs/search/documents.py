@@ -127,7 +127,6 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
     if not options.include_deleted:
         entities = entities.where(F.col("state").isNull() | (F.col("state") != "deleted"))
     names = entities.select("id", F.coalesce("name", _resource_id(F.col("id"))).alias("name"))
-    empty_links = spark.createDataFrame([], "id string, other string, depth int")
     if gv is not None:
         edges = tables.read(spark, settings, "graph.edges", at_version=gv).where("active")
     else:

@@ -159,7 +159,7 @@ def test_full_state_directory_refuses_before_writing(lake, tmp_path):
             out = harness.mlg(lake, *args, **full)
             line = out.stderr.strip()
             assert out.returncode == 5 and "\n" not in line, out.stderr
-            assert f"state_dir: the filesystem is full" in line and str(state) in line and "df -h" in line
+            assert "state_dir: the filesystem is full" in line and str(state) in line and "df -h" in line
         assert sorted(os.listdir(state)) == ["filler"]
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from spark_jobs import tables
 from spark_jobs.config import Settings
-from spark_jobs.session import DeltaUnavailableError, capabilities, engine_mode, spark_session
+from spark_jobs.session import capabilities, engine_mode, spark_session
 
 pytestmark = pytest.mark.integration
 

@@ -162,7 +162,7 @@ def test_governance_material_differs_by_team_and_is_relative_to_the_clock():
     """Every report section and score part has material at scale 1: unowned assets, owners who left
     or whom identity does not know, placeholder descriptions, stale and fresh assets, in proportions
     that differ from team to team; timestamps are counted back from the ecosystem's clock."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     from infra.simulator.ecosystem import PLACEHOLDER_DESCRIPTIONS
 
