@@ -12,6 +12,10 @@ class Problem(BaseModel):
     detail: str = Field(description="what is wrong, in one line")
 
 
+# The error answers every read route documents: a bad argument (400) or an unknown entity / no graph (404).
+ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 404: {"model": Problem}}
+
+
 class Ref(BaseModel):
     id: str
     entity_type: str | None = None

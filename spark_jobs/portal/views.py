@@ -17,6 +17,11 @@ ENTITY_TYPES = tuple(t.value for t in EntityType)
 FAILED_STATUSES = {"FAILED", "ERROR", "CANCELLED", "UPSTREAM_FAILED"}
 
 
+def snapshot_info(snap: Snapshot) -> dict[str, Any]:
+    """Which versions an answer was read from (`as_of` label and per-table Delta versions)."""
+    return {"as_of": snap.as_of.label, "versions": dict(snap.as_of.versions)}
+
+
 def ref(snap: Snapshot, uri: str) -> dict[str, Any]:
     """How a related entity is shown: its URI, type and name (None when only referenced)."""
     row = snap.entity(uri)

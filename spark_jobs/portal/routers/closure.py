@@ -15,11 +15,11 @@ from spark_jobs.portal import views
 from spark_jobs.portal.deps import SnapshotDep, State, UriQuery, check_uri, require_entity
 from spark_jobs.portal.errors import BadRequest, NotFound
 from spark_jobs.portal.readmodel import Snapshot
-from spark_jobs.portal.routers.entities import snapshot_info
-from spark_jobs.portal.schemas import Closure, Explanation, OwnersToNotify, Problem
+from spark_jobs.portal.schemas import ERRORS, Closure, Explanation, OwnersToNotify
 
 router = APIRouter(prefix="/api/v1", tags=["lineage and impact"])
-ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 404: {"model": Problem}}
+CLOSURE_RESPONSES: dict[int | str, dict[str, Any]] = {**ERRORS, 200: {"content": {"text/csv": {}}}}
+Format = Literal["json", "csv"]
 CSV_COLUMNS = ("id", "entity_type", "name", "depth", "relations", "owners", "teams")
 
 
@@ -44,13 +44,18 @@ def closure_filters(
 Filters = Annotated[views.ClosureFilters, Depends(closure_filters)]
 
 
+def closure_response(snap: Snapshot, uri: str, direction: str, f: views.ClosureFilters, format: Format) -> Any:  # noqa: A002
+    """The closure in one direction as JSON (one page) or CSV (every filtered row)."""
+    return as_csv(snap, uri, direction, f) if format == "csv" else closure_answer(snap, uri, direction, f)
+
+
 def closure_answer(snap: Snapshot, uri: str, direction: str, f: views.ClosureFilters) -> dict[str, Any]:
     require_entity(snap, uri)
     if not snap.has_impact:
         raise NotFound("graph.impact has not been built yet: run `mlg build` (its closure stage) first")
     answer = views.closure_rows(snap, uri, direction, f)
     answer.pop("all_rows")
-    return {"uri": uri, "direction": direction, **answer, "snapshot": snapshot_info(snap)}
+    return {"uri": uri, "direction": direction, **answer, "snapshot": views.snapshot_info(snap)}
 
 
 def as_csv(snap: Snapshot, uri: str, direction: str, f: views.ClosureFilters) -> Response:
@@ -71,22 +76,16 @@ def _csv_safe(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-@router.get("/impact", response_model=Closure, responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
+@router.get("/impact", response_model=Closure, responses=CLOSURE_RESPONSES,
             summary="what transitively depends on an entity (breaks if it changes), with owners and teams")
-def get_impact(snap: SnapshotDep, uri: UriQuery, f: Filters,
-               format: Literal["json", "csv"] = "json") -> Any:  # noqa: A002
-    if format == "csv":
-        return as_csv(snap, uri, "impact", f)
-    return closure_answer(snap, uri, "impact", f)
+def get_impact(snap: SnapshotDep, uri: UriQuery, f: Filters, format: Format = "json") -> Any:  # noqa: A002
+    return closure_response(snap, uri, "impact", f, format)
 
 
-@router.get("/lineage", response_model=Closure, responses={**ERRORS, 200: {"content": {"text/csv": {}}}},
+@router.get("/lineage", response_model=Closure, responses=CLOSURE_RESPONSES,
             summary="what an entity transitively depends on (upstream), nearest first")
-def get_lineage(snap: SnapshotDep, uri: UriQuery, f: Filters,
-                format: Literal["json", "csv"] = "json") -> Any:  # noqa: A002
-    if format == "csv":
-        return as_csv(snap, uri, "lineage", f)
-    return closure_answer(snap, uri, "lineage", f)
+def get_lineage(snap: SnapshotDep, uri: UriQuery, f: Filters, format: Format = "json") -> Any:  # noqa: A002
+    return closure_response(snap, uri, "lineage", f, format)
 
 
 @router.get("/owners", response_model=OwnersToNotify, responses=ERRORS,
@@ -95,7 +94,7 @@ def get_owners(snap: SnapshotDep, uri: UriQuery, f: Filters) -> dict[str, Any]:
     require_entity(snap, uri)
     rows = views.closure_rows(snap, uri, "impact", f)["all_rows"]
     return {"uri": uri, "owners": views.owners_to_notify(snap, rows), "teams": views.teams_to_notify(snap, rows),
-            "snapshot": snapshot_info(snap)}
+            "snapshot": views.snapshot_info(snap)}
 
 
 @router.get("/explain", response_model=Explanation, responses=ERRORS,

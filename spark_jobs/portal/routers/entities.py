@@ -10,26 +10,21 @@ from fastapi import APIRouter
 from spark_jobs.portal import views
 from spark_jobs.portal.deps import SnapshotDep, State, UriQuery, require_entity
 from spark_jobs.portal.readmodel import Snapshot, history_rows
-from spark_jobs.portal.schemas import Entity, History, Problem, Relationships
+from spark_jobs.portal.schemas import ERRORS, Entity, History, Relationships
 
 router = APIRouter(prefix="/api/v1", tags=["entities"])
-ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 404: {"model": Problem}}
-
-
-def snapshot_info(snap: Snapshot) -> dict[str, Any]:
-    return {"as_of": snap.as_of.label, "versions": dict(snap.as_of.versions)}
 
 
 def entity_answer(state, snap: Snapshot, uri: str) -> dict[str, Any]:
     require_entity(snap, uri)
     detail = views.entity_detail(snap, uri, state.portal)
     assert detail is not None
-    return {**detail, "view": views.type_view(snap, uri), "snapshot": snapshot_info(snap)}
+    return {**detail, "view": views.type_view(snap, uri), "snapshot": views.snapshot_info(snap)}
 
 
 def relationships_answer(snap: Snapshot, uri: str) -> dict[str, Any]:
     require_entity(snap, uri)
-    return {"uri": uri, "relationships": views.relationships(snap, uri), "snapshot": snapshot_info(snap)}
+    return {"uri": uri, "relationships": views.relationships(snap, uri), "snapshot": views.snapshot_info(snap)}
 
 
 def history_answer(state, snap: Snapshot, uri: str) -> dict[str, Any]:

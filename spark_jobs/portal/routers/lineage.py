@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from spark_jobs.portal.deps import State
+from spark_jobs.portal.schemas import Problem
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 
@@ -29,10 +30,6 @@ class Accepted(BaseModel):
     id: str
     """The event's dedup id (its identity: run, eventType, eventTime, job)."""
     message_id: str
-
-
-class Problem(BaseModel):
-    detail: str
 
 
 def _sink(request: Request, state: Any):

@@ -10,11 +10,10 @@ from fastapi import APIRouter, Query
 
 from spark_jobs.portal.deps import State
 from spark_jobs.portal.errors import BadRequest, NotFound
-from spark_jobs.portal.schemas import Problem, SearchResult
+from spark_jobs.portal.schemas import ERRORS, SearchResult
 from spark_jobs.portal.views import ENTITY_TYPES
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
-ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 404: {"model": Problem}}
 
 
 def run_search(state, q: str, entity_type: str | None, tags: list[str], owner: str | None, *,
