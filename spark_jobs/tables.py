@@ -156,8 +156,10 @@ TABLES: dict[str, Table] = {
             (("snapshot_id", "STRING"), ("entities_version", "BIGINT"), ("backend", "STRING"),
              ("index_names", "ARRAY<STRING>"), ("doc_counts", "MAP<STRING, BIGINT>"),
              ("errors", "BIGINT"), ("status", "STRING"), ("published_at", "TIMESTAMP")),
-            key=("snapshot_id",),
-            description="one published search snapshot",
+            # one row per backend per attempt (README): a rebuild of an unchanged graph republishes
+            # the same snapshot id, and every backend of an attempt shares it
+            key=("snapshot_id", "backend", "published_at"),
+            description="one publish attempt of a search snapshot to one backend",
         ),
         Table(
             "graph.similarity",
