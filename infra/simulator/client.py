@@ -110,6 +110,13 @@ class SimulatorClient:
         each emits its thin event. Returns the applied mutations with their events."""
         return self._json("POST", "/_admin/churn", {"count": count, "seed": seed})
 
+    def stewardship(self, *, seed: int | str | None = None) -> list[dict[str, Any]]:
+        """Apply one round of metadata stewardship across teams (infra/simulator/stewardship.py):
+        owners leaving and coming back, assets documented or reset to a placeholder. The round's
+        seed defaults to the number of rounds this simulator applied (deterministic per stack).
+        Returns the applied mutations with their events and `why` (what happened, to which team)."""
+        return self._json("POST", "/_admin/stewardship", {} if seed is None else {"seed": str(seed)})
+
     def faults(self) -> dict[str, Any]:
         """Current HTTP faults per source."""
         return self._json("GET", "/_admin/faults")

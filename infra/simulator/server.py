@@ -58,6 +58,7 @@ class SimulatorState:
         self._log_lock = threading.Lock()
         self._log_seq = 0
         self.started_at = time.time()
+        self.stewardship_rounds = 0  # rounds applied: the next round's seed unless one is given
 
     def log_request(self, entry: dict[str, Any]) -> None:
         with self._log_lock:
@@ -303,6 +304,17 @@ class SimulatorHandler(BaseHTTPRequestHandler):
 
                 self._mutations(plan(state.eco, count=int(request.get("count", 10)),
                                      seed=int(request.get("seed", 0))), batch=True)
+            elif route == "stewardship" and method == "POST":
+                request = self._parse_json(body)
+                if not isinstance(request, dict):
+                    raise HttpError(400, "body must be {} or {\"seed\": s}")
+                from infra.simulator.stewardship import plan as stewardship
+
+                with state.eco._lock:  # noqa: SLF001 - one round at a time, numbered in order
+                    seed = request.get("seed", state.stewardship_rounds)
+                    state.stewardship_rounds += 1
+                    changes = stewardship(state.eco, seed=str(seed))
+                self._mutations(changes, batch=True)
             elif route == "faults" and method == "GET":
                 self._json(200, state.faults.describe())
             elif route == "faults" and method == "POST":
@@ -366,7 +378,8 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             for platform, event in events:
                 self.state.events.emit(platform, event, flush=False)
             results.append({"op": change.op, "collection": name, "id": change.id,
-                            "object": change.after, "events": [e for _p, e in events]})
+                            "object": change.after, "events": [e for _p, e in events],
+                            **({"why": str(item["why"])} if item.get("why") else {})})
         self.state.events.flush(hold=True)
         self._json(200, results if isinstance(request, list) or batch else results[0])
 

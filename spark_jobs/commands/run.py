@@ -4,8 +4,11 @@
 First run on a lakehouse: the simulator announces every object (a backfill), and
 mlg_land -> mlg_build -> mlg_maintenance build the whole graph. Any later run, while the
 stack is still up, applies a small batch of mutations through the simulator's admin API
-(which emits the matching thin events to SQS) and runs incrementally: only the mutated
-entities are re-hydrated, and the summary lists them.
+(which emits the matching thin events to SQS): a few changes at the article's example entities
+and a round of metadata stewardship across other teams (an owner leaves, another comes back, an
+asset is documented, another reset to a placeholder: infra/simulator/stewardship.py), so the
+report's score trend moves. It then runs incrementally: only the mutated entities are
+re-hydrated, and the summary lists them.
 """
 
 from __future__ import annotations
@@ -74,12 +77,17 @@ def _prepare_sources(args: argparse.Namespace, settings) -> tuple[bool, list[str
     client = SimulatorClient(state.simulator.url)
     if had_graph and state.already_running:
         tag = time.strftime("%Y%m%d%H%M%S")
+        from infra.simulator.stewardship import changed_uri
+
         results = client.mutate_many(mutation_batch(tag))
-        events = sum(len(r.get("events", [])) for r in results)
-        _say(f"incremental run: applied {len(results)} simulator mutations ({events} events to SQS)")
-        for r in results:
-            _say(f"  {r['op']:<6} {r['collection']}/{r['id']}")
-        return True, [u.format(tag=tag) for u in MUTATED_URIS]
+        # ... and a round of stewardship across other teams, so the score trend moves up and down
+        stewardship = client.stewardship()
+        events = sum(len(r.get("events", [])) for r in results + stewardship)
+        _say(f"incremental run: applied {len(results) + len(stewardship)} simulator mutations "
+             f"({events} events to SQS)")
+        for r in results + stewardship:
+            _say(f"  {r['op']:<6} {r['collection']}/{r['id']}" + (f"  ({r['why']})" if r.get("why") else ""))
+        return True, [u.format(tag=tag) for u in MUTATED_URIS] + [changed_uri(r) for r in stewardship]
     emitted = client.emit_all()
     _say(f"full run: the simulator announced every object ({emitted.get('emitted')} events to SQS)")
     return False, []

@@ -108,14 +108,15 @@ def test_first_run_answers_the_example_questions(first):
 def test_second_run_rehydrates_only_the_mutated_entities(workdir, first, second):
     summary, stdout = second
     assert summary["incremental"] is True
-    assert "applied 4 simulator mutations" in stdout
+    # 4 changes at the example entities + one round of stewardship over 4 other teams
+    assert "applied 8 simulator mutations" in stdout
     assert {d: r["state"] for d, r in summary["dags"].items()} == \
         {"mlg_land": "success", "mlg_build": "success", "mlg_maintenance": "success"}
     mutated = set(summary["mutated"])
     rehydrated = set(summary["rehydrated"])
     assert mutated <= rehydrated, f"not re-hydrated: {mutated - rehydrated}"
     total = dict((n, c) for n, _v, c in summary["tables"])["graph.entities"]
-    assert rehydrated == mutated and len(rehydrated) < total // 100  # those four, not the graph
+    assert len(mutated) == 8 and rehydrated == mutated and len(rehydrated) < total // 100  # those, not the graph
     assert summary["stages"]["hydrate"]["entities"] == len(mutated)
     assert summary["gate"] == "pass"
 
@@ -145,6 +146,27 @@ def test_second_run_rehydrates_only_the_mutated_entities(workdir, first, second)
         assert tables.read(spark, settings, "graph.entities", at_version=first_version).count() == first_rows
         for version in range(tables.version(settings, "graph.entities") + 1):
             tables.read(spark, settings, "graph.entities", at_version=version).count()
+
+
+def test_second_run_moves_the_score_trend_of_several_teams(workdir, first, second):
+    """The stewardship round (owners leave and come back, assets documented or reset to a placeholder)
+    moves several teams' mean scores between the two builds, some up and some down: what the report's
+    scorecard shows as each team's change and trend."""
+    from spark_jobs.orchestration.tasks import build_run_id
+    from spark_jobs.session import spark_session
+    from spark_jobs.sqlrun import run_sql
+
+    settings = _spark_settings(workdir)
+    runs = [build_run_id(run[0]["dags"]["mlg_build"]["run_id"]) for run in (first, second)]
+    with spark_session(settings) as spark:
+        means = {(r.run_id, r.team): r.score for r in run_sql(
+            spark, settings, "SELECT run_id, team, score FROM team_scores WHERE run_id IN (:a, :b)",
+            {"a": runs[0], "b": runs[1]}).collect()}
+    teams = {team for _run, team in means}
+    change = {t: round(means[(runs[1], t)] - means[(runs[0], t)], 1) for t in teams
+              if (runs[0], t) in means and (runs[1], t) in means}
+    assert len(set(means.values())) > 3  # teams rank with different scores
+    assert sum(c > 0 for c in change.values()) >= 2 and sum(c < 0 for c in change.values()) >= 2, change
 
 
 def test_failed_quality_gate_skips_publish_but_still_reports(workdir, second):
