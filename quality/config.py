@@ -91,6 +91,12 @@ class QualityConfig:
     # Score drift gate: most points a domain's mean score may fall between two runs, per domain
     # ("*" = every domain); empty = not judged. Severity of `score_drop` decides fail or warn.
     score_drop_max: Mapping[str, float] = field(default_factory=dict)
+    # Retention of quality.entity_scores (one row per live asset per run, so it grows with every build):
+    # after each run, rows of runs beyond the newest `score_keep_runs` or scored more than
+    # `score_keep_days` days before the run are deleted (0 = no such limit; the current run always
+    # stays). 50 runs is what the quality trend shows; the drift gate needs only the previous run.
+    score_keep_runs: int = 50
+    score_keep_days: float = 365.0
     severities: Mapping[str, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
     # How many example values a failed expectation keeps in quality.results.
     examples: int = 5
@@ -162,11 +168,16 @@ def _parse(name: str, value: Any, default: Any) -> Any:
         if isinstance(default, bool):
             return str(value).lower() in ("1", "true", "yes")
         if isinstance(default, int):
-            return int(value)
+            number = int(value)
+            if name == "score_keep_runs" and (number < 0 or number == 1):
+                raise ValueError("must be 0 (keep every run) or >= 2 (the drift gate compares with the previous run)")
+            return number
         if isinstance(default, float):
             number = float(value)
             if name.endswith("_share") and not 0.0 <= number <= 1.0:
                 raise ValueError("a share must be between 0 and 1")
+            if name == "score_keep_days" and number < 0:
+                raise ValueError("must be >= 0 (0 = no age limit)")
             return number
     except (TypeError, ValueError) as exc:
         raise UsageError(f"quality setting {name}={value!r}: {exc}") from None

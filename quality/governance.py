@@ -34,7 +34,6 @@ HTML_NAME = "governance.html"
 
 @dataclass(frozen=True, kw_only=True)
 class ReportOptions:
-    stale_days: int = 90
     # Delta versions of graph.entities / graph.edges shown in "graph size over versions".
     max_versions: int = 30
     # Rows of each section shown in the HTML (the CSV has them all).
@@ -137,10 +136,12 @@ def sections(options: ReportOptions) -> list[Section]:
                 REPORTS_SQL / "inactive_owners.sql", chart=_inactive_chart,
                 empty="Every owner of a current asset is active in identity."),
         Section("stale_undocumented", "Stale and undocumented assets by team",
-                f"Stale: not updated for more than {options.stale_days} days. Undocumented: no description, "
+                f"Stale: metadata not changed within its type's window ({_stale_windows()}), as the newest "
+                "quality run scored it (the score's freshness part). Undocumented: no description, "
                 "or a placeholder (TODO, tbd, n/a, ...).",
-                REPORTS_SQL / "stale_undocumented.sql", {"stale_days": options.stale_days}, chart=_stale_chart,
-                empty="There are no live assets in the graph yet."),
+                REPORTS_SQL / "stale_undocumented.sql", chart=_stale_chart,
+                empty="No live asset has been scored by a quality run yet: run `mlg build` (its quality "
+                      "stage) or `mlg quality` first."),
         Section("deprecation_candidates", "Deprecation candidates",
                 "Live assets nothing active depends on or uses (sql/queries/deprecation_candidates.sql).",
                 DEPRECATION_QUERY,
@@ -157,6 +158,15 @@ def sections(options: ReportOptions) -> list[Section]:
                 REPORTS_SQL / "graph_size.sql", chart=_graph_size_chart,
                 empty="graph.entities and graph.edges do not exist yet: run `mlg build` first."),
     ]
+
+
+def _stale_windows() -> str:
+    """The freshness windows the scores use (quality setting score_freshness_days), in words."""
+    from quality.config import QualityConfig
+
+    windows = QualityConfig.load().score_freshness_days
+    named = [f"{t} {d:g} days" for t, d in sorted(windows.items()) if t != "*"]
+    return "score_freshness_days: " + ", ".join([*named, f"others {windows.get('*', 180.0):g} days"])
 
 
 def register_report_views(spark: SparkSession, settings: Settings, options: ReportOptions | None = None) -> None:

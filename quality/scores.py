@@ -5,12 +5,16 @@ The score is sql/quality/entity_scores.sql over the analyst views (live_assets, 
 asset_teams, active_edges), so the report, `mlg quality --for` and SQL users see one definition of
 "described", "owned by someone active", "team" and "stale". Roll-ups per team and per domain, with
 the trend across runs, are the views team_scores and domain_scores (sql/views/07_quality_scores.sql).
+
+Retention: the table grows by one row per live asset per run, so each run deletes the rows of runs
+beyond the newest `score_keep_runs` or older than `score_keep_days` (quality settings, defaults 50
+runs and 365 days; 0 turns a limit off) in one Delta commit; vacuum (mlg_maintenance) frees the files.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,12 +70,39 @@ def score_run(spark: SparkSession, settings: Settings, config: QualityConfig, *,
     frame = entity_scores(spark, settings, config, now=now).select(
         F.lit(run_id).alias("run_id"), F.lit(entities_version).cast("bigint").alias("entities_version"), "*")
     tables.append(frame, settings, SCORES)
+    expire_score_runs(spark, settings, config, current_run=run_id, now=now)
     current = tables.read(spark, settings, SCORES).where(F.col("run_id") == run_id)
     by_domain = {r["domain"]: float(r["score"]) for r in current.groupBy("domain").agg(
         F.round(F.avg("score"), 1).alias("score")).collect()}
     totals = current.agg(F.count("*").alias("n"), F.round(F.avg("score"), 1).alias("mean")).collect()[0]
     return ScoreOutcome(run_id, int(totals["n"]), totals["mean"], by_domain,
                         score_drift(by_domain, previous, config))
+
+
+def expired_score_runs(spark: SparkSession, settings: Settings, config: QualityConfig, *, current_run: str,
+                       now: datetime) -> list[str]:
+    """Runs in quality.entity_scores beyond the newest `score_keep_runs` (the current one included) or
+    scored more than `score_keep_days` days before `now`; never `current_run`."""
+    from pyspark.sql import functions as F
+
+    cutoff = now - timedelta(days=config.score_keep_days)
+    runs = (tables.read(spark, settings, SCORES).groupBy("run_id").agg(F.max("scored_at").alias("at"))
+            .select("run_id", "at", (F.col("at") < F.lit(cutoff)).alias("old"))
+            .orderBy(F.col("at").desc(), F.col("run_id").desc()).collect())
+    others = [r for r in runs if r["run_id"] != current_run]
+    keep = config.score_keep_runs - 1 if config.score_keep_runs else len(others)
+    return [r["run_id"] for i, r in enumerate(others) if i >= keep or (config.score_keep_days > 0 and r["old"])]
+
+
+def expire_score_runs(spark: SparkSession, settings: Settings, config: QualityConfig, *, current_run: str,
+                      now: datetime) -> list[str]:
+    """Apply the retention of quality.entity_scores (one Delta commit, only when a run expired)."""
+    expired = expired_score_runs(spark, settings, config, current_run=current_run, now=now)
+    if expired:
+        tables.register(spark, settings, [SCORES])
+        spark.sql(f"DELETE FROM {SCORES} WHERE run_id IN ({', '.join(tables.sql_literal(r) for r in expired)})") \
+            .collect()
+    return expired
 
 
 def _previous_domain_scores(spark: SparkSession, settings: Settings, *, run_id: str,

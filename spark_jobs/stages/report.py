@@ -1,6 +1,7 @@
 """Stage `report`: the governance report (HTML + one CSV per section) under `<reports_dir>/governance/`.
 
-Options (RunContext.options): `report_stale_days` (default 90), `report_max_versions` (default 30).
+Options (RunContext.options): `report_max_versions` (default 30). Stale assets are judged by the quality
+scores' freshness windows (quality setting `score_freshness_days`), not by a report option.
 """
 
 from __future__ import annotations
@@ -20,6 +21,5 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
 
     require_live_graph(settings, "report on")  # never overwrite a report with empty sections
     defaults = ReportOptions()
-    options = ReportOptions(stale_days=int(ctx.options.get("report_stale_days", defaults.stale_days)),
-                            max_versions=int(ctx.options.get("report_max_versions", defaults.max_versions)))
+    options = ReportOptions(max_versions=int(ctx.options.get("report_max_versions", defaults.max_versions)))
     return build_report(spark, settings, run_id=ctx.run_id, options=options, now=ctx.started_at).metrics()

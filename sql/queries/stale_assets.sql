@@ -1,11 +1,9 @@
--- Live assets not updated at the source for more than :days days (or never), oldest first,
--- with their owners and accountable teams.
--- Parameters: :days  age in days (e.g. 90)
-SELECT a.id, a.entity_type, a.name, a.owners, a.updated_at,
-       datediff(current_date(), to_date(coalesce(a.updated_at, a.last_hydrated_at))) AS age_days,
-       array_sort(collect_set(t.team)) AS teams
-FROM live_assets a
-LEFT JOIN asset_teams t ON t.asset_id = a.id
-WHERE coalesce(datediff(current_date(), to_date(coalesce(a.updated_at, a.last_hydrated_at))) > :days, true)
-GROUP BY a.id, a.entity_type, a.name, a.owners, a.updated_at, a.last_hydrated_at
-ORDER BY age_days DESC NULLS FIRST, a.id
+-- Live assets whose metadata is stale, oldest first, with their owners and accountable teams.
+-- Stale is the metadata score's definition (the newest quality run's `fresh` part in
+-- quality.entity_scores): not changed at the source, or lacking that re-hydrated, within the type's
+-- window (quality setting score_freshness_days), the same definition the governance report uses.
+SELECT a.id, a.entity_type, a.name, a.owners, a.updated_at, s.age_days, s.teams, s.scored_at
+FROM latest_scores s
+JOIN live_assets a ON a.id = s.id
+WHERE NOT s.is_fresh
+ORDER BY s.age_days DESC NULLS FIRST, a.id

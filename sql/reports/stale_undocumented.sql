@@ -1,12 +1,13 @@
--- Stale and undocumented live assets by team. Stale: not updated at the source (or, lacking that,
--- re-hydrated) for more than :stale_days days. The three problem columns are disjoint.
--- Parameters: :stale_days  age in days after which an asset is stale (e.g. 90)
+-- Stale and undocumented live assets by team. Stale is the metadata score's own judgement (the
+-- `fresh` part of quality.entity_scores in the newest quality run: the source changed the asset, or
+-- lacking that the graph re-hydrated it, within its type's window, quality setting
+-- score_freshness_days), so the report and the scores have one definition of stale. Undocumented: no
+-- description, or a placeholder (TODO, tbd, ...). Live assets the newest quality run did not score
+-- (created since) are left out until the next run. The three problem columns are disjoint.
 WITH flagged AS (
-  SELECT a.id, t.team,
-         coalesce(datediff(current_date(), to_date(coalesce(a.updated_at, a.last_hydrated_at))) > :stale_days,
-                  true) AS stale,
-         NOT a.has_description AS undocumented
+  SELECT a.id, t.team, NOT s.is_fresh AS stale, NOT a.has_description AS undocumented
   FROM live_assets a
+  JOIN latest_scores s ON s.id = a.id
   JOIN asset_teams t ON t.asset_id = a.id
 )
 SELECT team,

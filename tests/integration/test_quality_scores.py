@@ -141,8 +141,20 @@ def test_a_domain_score_drop_warns_or_fails_the_gate(spark, settings):
     assert drop["models"].success and drop["models"].observed["drop"] == 0
     # judged against the run just before: data no longer drops; features now do, and block when critical
     spark.sql("UPDATE graph.entities SET description = NULL WHERE domain = 'features'").collect()
-    fail = run("score-3", 2, score_drop_max="*=5", severities="score_drop=critical")
+    fail = run("score-3", 2, score_drop_max="*=5", severities="score_drop=critical", score_keep_runs=2)
     assert fail.gate == "fail" and {r.target for r in fail.failed_critical} == {"features"}
+
+    # retention: keeping 2 runs, score-3 deleted score-1's rows (after comparing with score-2)
+    scored = {r["run_id"]: r["n"] for r in rows(spark, "SELECT run_id, count(*) AS n FROM quality.entity_scores "
+                                                       "GROUP BY run_id")}
+    assert set(scored) == {"score-2", "score-3"} and scored["score-3"] == fail.scores.assets
+    from quality.scores import expired_score_runs
+
+    def expired(days_later: float, **options) -> list[str]:
+        return expired_score_runs(spark, settings, QualityConfig.load(options, env={}), current_run="score-3",
+                                  now=now + timedelta(days=days_later))
+    assert expired(0) == [] and expired(366) == ["score-2"] and expired(30, score_keep_days=29) == ["score-2"]
+    assert expired(366, score_keep_days=0) == [] and expired(0, score_keep_runs=0) == []
 
 
 def test_mlg_quality_for_names_what_an_entity_or_team_lacks(built, monkeypatch, capsys):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from quality.config import QualityConfig
 from spark_jobs import tables
 from tests.integration import test_quality_lakehouse as lh
 
@@ -175,10 +176,16 @@ def test_report_renders_from_a_real_build_and_matches_direct_sql(spark, settings
     stale_rows = read_csv(out / "stale_undocumented.csv")
     undocumented = one(spark, f"SELECT count(*) FROM graph.entities WHERE {LIVE} AND (description IS NULL "
                               "OR trim(description) IN ('', 'TODO', 'tbd'))")
-    stale = one(spark, f"SELECT count(*) FROM graph.entities WHERE {LIVE} "
-                       "AND updated_at < current_timestamp() - INTERVAL 90 DAYS")
+    # stale: outside the type's window of the one freshness setting the scores use (score_freshness_days)
+    windows = QualityConfig().score_freshness_days
+    window = "CASE entity_type " + " ".join(f"WHEN '{t}' THEN {d}" for t, d in windows.items() if t != "*") + \
+        f" ELSE {windows['*']} END"
+    stale = one(spark, f"SELECT count(*) FROM graph.entities WHERE {LIVE} AND "
+                       f"datediff(current_timestamp(), coalesce(updated_at, last_hydrated_at)) > {window}")
     assert sum(int(r["undocumented"]) for r in stale_rows) == undocumented == 1  # the archived instance
-    assert sum(int(r["stale"]) for r in stale_rows) == stale == 2                # impressions, archived instance
+    assert sum(int(r["stale"]) for r in stale_rows) == stale == one(
+        spark, "SELECT count_if(NOT is_fresh) FROM quality.entity_scores WHERE run_id = 'build-2'") == 2
+    assert "score_freshness_days: AbTest 120 days, Dataset 90 days" in html
 
     # deprecation candidates are the closure's own persisted list, re-derived by the shared query
     persisted = {r.id for r in tables.read(spark, settings, "graph.deprecation_candidates").collect()}
@@ -240,11 +247,12 @@ def test_mlg_report_writes_the_files(spark, settings, monkeypatch, capsys):
     lh.write(spark, settings, *lh.people())
     monkeypatch.setenv("MLG_LAKEHOUSE", settings.lakehouse)
     monkeypatch.setenv("MLG_REPORTS_DIR", settings.reports_dir)
-    assert main(["report", "--stale-days", "30"]) == 0
+    monkeypatch.setenv("MLG_QUALITY_SCORE_FRESHNESS_DAYS", "Dataset=30")  # the scores' one stale setting
+    assert main(["report"]) == 0
     out = capsys.readouterr().out
     assert "governance.html" in out
     html = (Path(settings.reports_dir) / "governance" / "governance.html").read_text()
-    assert "not updated for more than 30 days" in html
+    assert "Dataset 30 days" in html
     # only people, no assets, no quality run: every section says why it has no rows
     notes = html_tables(html).notes
     assert "No quality run has scored any asset yet" in " ".join(notes["scorecard"])

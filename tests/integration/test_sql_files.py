@@ -19,7 +19,7 @@ SQL_FILES = sorted(SQL_DIR.rglob("*.sql"))
 # A value for every parameter any sql/ file takes; each file gets the ones it references.
 PARAMS = {
     "uri": lakehouse.DEPLOYED, "src": lakehouse.CLICKS, "dst": lakehouse.RANKING, "max_depth": 1000, "rel": "",
-    "feature": lakehouse.CTR, "pipeline": lakehouse.TRAINER, "stale_days": 90, "days": 90,
+    "feature": lakehouse.CTR, "pipeline": lakehouse.TRAINER,
     "owner": lakehouse.TEAM_RANKING, "text": "click", "entity_type": "", "domain": "", "run_id": "",
     "now": lakehouse.NOW, "weights": "description=25,owner=25,owners_known=10,fresh=15,lineage=10,tags=10,checks=5",
     "windows": "Dataset=90,*=180", "tag_types": "Model,ModelInstance", "description_types": "Model,Dataset",

@@ -33,6 +33,8 @@ def test_environment_overrides_defaults_and_options_override_the_environment():
     ({"severities": "owners_present=fatal"}, "critical|warning"),
     ({"severities": "no_such_check=warning"}, "known check"),
     ({"freshness_hours": "Model"}, "key=value"),
+    ({"score_keep_runs": "1"}, "score_keep_runs.*previous run"),
+    ({"score_keep_days": "-1"}, "score_keep_days.*>= 0"),
 ])
 def test_bad_settings_are_usage_errors_naming_the_setting(options, message):
     with pytest.raises(UsageError, match=message):
