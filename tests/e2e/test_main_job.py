@@ -127,7 +127,7 @@ def test_second_run_rehydrates_only_the_mutated_entities(workdir, first, second)
     from spark_jobs.session import spark_session
 
     settings = _spark_settings(workdir)
-    new_feature = next(u for u in mutated if u.startswith("aip://feature/"))
+    new_feature = next(u for u in mutated if u.startswith("aip://feature/featurestore/title_length_"))
     with spark_session(settings) as spark:
         entities = tables.read(spark, settings, "graph.entities")
         model = entities.where(F.col("id") == "aip://model/registry/ranking-v5").first()
