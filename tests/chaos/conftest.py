@@ -1,6 +1,7 @@
 """Chaos suite fixtures. `make chaos` runs every scenario (MLG_CHAOS=all); `make test` runs
-only the representative ones marked `chaos_core` and deselects the rest (they are the same
-scenarios at more kill points, ~30 s each)."""
+only the representative ones marked `chaos_core` (the at-rest refusals and one build killed
+mid-merge beside a refused second build, ~4 min on the loaded shared machine, about 1 min idle)
+and deselects the rest (the same scenarios at more kill points, 2-3 min each there)."""
 
 from __future__ import annotations
 

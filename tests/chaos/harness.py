@@ -89,15 +89,33 @@ def change_sources(lake: Lake, spark, *, source_faults: dict | None = None) -> i
     from tests.integration.hydration_support import land_events
 
     sim = lake.sim
-    sim.admin("POST", "events", {"drop_rate": 0.3, "duplicate_rate": 0.2, "sns_rate": 0.3})
+    faults = {"drop_rate": 0.3, "duplicate_rate": 0.2, "sns_rate": 0.3}
+    sim.admin("POST", "events", faults)
     sim.new_events()
     for m in mutations(sim.state.eco):
         sim.admin("POST", "mutations", m)
+    add_reference(sim, faults)
     events = sim.new_events()
     if source_faults:
         sim.faults(source_faults)
     land_events(spark, lake.settings, events)
     return len(events)
+
+
+def add_reference(sim: Sim, faults: dict) -> None:
+    """A new model whose own event is lost, used by a new instance whose event lands: hydrate
+    leaves the model a `reference` and the same build's `enrich` fetches it (so every enrich
+    kill point has work). Last, so the seeded faults of the mutations above stay as they were."""
+    sim.admin("POST", "events", {"drop_rate": 1.0})
+    sim.admin("POST", "mutations", {"op": "create", "collection": "models", "id": "chaos/referenced-model",
+                                    "fields": {"name": "Referenced only", "owner_emails": [],
+                                               "labels": [{"key": "tier", "value": "2"}]}})
+    sim.admin("POST", "events", {"drop_rate": 0.0})
+    sim.admin("POST", "mutations", {"op": "create", "collection": "instances", "id": "chaos-referencing-instance",
+                                    "fields": {"model_id": "chaos/referenced-model", "version": "1.0.0",
+                                               "status": "STAGING", "owner_emails": [], "features": [],
+                                               "labels": []}})
+    sim.admin("POST", "events", faults)
 
 
 def mlg(lake: Lake, *args: str, kill_at: str | None = None, timeout: float = 240,

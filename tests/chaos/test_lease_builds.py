@@ -16,7 +16,6 @@ from tests.chaos import harness
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-@pytest.mark.chaos_core
 def test_two_builds_started_together_one_refused_then_frozen_one_taken_over_after_expiry(lake, spark):
     harness.change_sources(lake, spark)
     frozen_at = {"MLG_CHAOS_STOP_AT": "merge:before"}  # the winner freezes with its batch staged
@@ -68,12 +67,26 @@ def test_two_builds_started_together_one_refused_then_frozen_one_taken_over_afte
 
 
 @pytest.mark.chaos_core
-def test_killed_build_is_taken_over_at_once_and_its_batch_never_merged(lake, spark):
+def test_two_builds_one_refused_the_winner_killed_mid_merge_taken_over_at_once_batch_never_merged(lake, spark):
+    """The `make test` scenario: a second build refused at once, the winner SIGKILLed between
+    its entities and edges commits, the rerun taking over at once, converged after reconcile."""
     harness.change_sources(lake, spark, source_faults={"*": {"error_rate": 0.05}})
     with harness.Readers(lake.settings) as readers:
-        killed = harness.mlg(lake, "build", kill_at="merge:after_entities")
-        assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
-        dead_run = harness.run_id_of(killed.stdout)
+        builds = [harness.start_mlg(lake, "build", MLG_CHAOS_KILL_AT="merge:after_entities") for _ in range(2)]
+        try:
+            outcomes = [(proc, *proc.communicate(timeout=300)) for proc in builds]
+        finally:
+            for proc in builds:
+                if proc.poll() is None:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    proc.wait()
+        refused = [(p, err) for p, _out, err in outcomes if p.returncode == 4]
+        killed = [(p, out) for p, out, _err in outcomes if p.returncode == -signal.SIGKILL]
+        assert len(refused) == len(killed) == 1, [(p.returncode, err[-1500:]) for p, _out, err in outcomes]
+        line = refused[0][1].strip()
+        assert "\n" not in line and line.startswith("mlg build: refused: the build lease ")
+        assert "held by run " in line and " since 20" in line and f"pid {killed[0][0].pid} on " in line
+        dead_run = harness.run_id_of(killed[0][1])
         assert f"{dead_run}:hydrate" in harness.staged_batches(lake.settings)
 
         started = time.perf_counter()
