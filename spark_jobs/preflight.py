@@ -223,8 +223,6 @@ def disk_full_error(path: Path, exc: BaseException, *, slack: int = 256 * 1024) 
 
 
 def problems(settings: Settings, *, stack: bool = True) -> list[Problem]:
-    from spark_jobs.hydration import staging  # noqa: F401 - registers the staging tables
-
     found: list[Problem] = free_space_problems(settings)
     for name, table in sorted(tables.all_tables().items()):
         found += delta_log_problems(name, table.path(settings))

@@ -31,7 +31,7 @@ def summarise(metrics: dict[str, Any], limit: int = 8) -> str:
 
 
 def print_progress(stage: str, status: str, result) -> None:
-    """Plain-text progress (no terminal, or rich missing)."""
+    """Plain-text progress (output is not a terminal)."""
     if status == "running":
         return
     if result is not None:
