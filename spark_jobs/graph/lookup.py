@@ -16,13 +16,13 @@ integer; the URI is also validated before any table is opened.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from spark_jobs import tables
 from spark_jobs.config import Settings
 from spark_jobs.errors import MlgError
+from spark_jobs.graph.queries import ALL_DEPTHS, PathEdge
 
 Rows = list[tuple[Any, ...]]
 
@@ -30,7 +30,6 @@ LINEAGE_COLUMNS = ["id", "entity_type", "name", "depth", "relations", "owners"]
 IMPACT_COLUMNS = ["id", "entity_type", "name", "depth", "relations", "owners", "teams"]
 RELATED_COLUMNS = ["direction", "rel", "id", "entity_type", "name", "provenance", "rule"]
 TABLES_COLUMNS = ["table", "version", "rows", "description"]
-ALL_DEPTHS = 1_000_000
 
 
 def _literal(value: str) -> str:
@@ -38,17 +37,6 @@ def _literal(value: str) -> str:
     if "\x00" in value:
         raise MlgError("a value may not contain a NUL character")
     return "'" + value.replace("'", "''") + "'"
-
-
-@dataclass(frozen=True)
-class PathStep:
-    """One edge of a path as stored (src -[rel]-> dst); `forward` says whether the path walks
-    it along its arrow. Same shape as `queries.PathEdge`."""
-
-    src: str
-    rel: str
-    dst: str
-    forward: bool
 
 
 class GraphLookup:
@@ -170,7 +158,7 @@ class GraphLookup:
         return RELATED_COLUMNS, rows
 
     def shortest_path(self, src: str, dst: str, *, max_depth: int = 12,
-                      relations: str = "dependency") -> list[PathStep] | None:
+                      relations: str = "dependency") -> list[PathEdge] | None:
         """A shortest path over the active edges walked either way, ties broken by the smallest
         (parent, rel, direction), exactly as `queries.shortest_path` breaks them."""
         from spark_jobs.graph.closure import impact_relations
@@ -211,7 +199,7 @@ class GraphLookup:
                 node = dst
                 for lv in reversed(levels):
                     parent, rel, forward = lv[node]
-                    walk.append(PathStep(parent, rel, node, True) if forward else PathStep(node, rel, parent, False))
+                    walk.append(PathEdge(parent, rel, node, True) if forward else PathEdge(node, rel, parent, False))
                     node = parent
                 return list(reversed(walk))
             visited.update(level)
