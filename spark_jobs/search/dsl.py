@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from spark_jobs.search.ranking import (
-    FILTERS, MAX_PREFIX, RULES, TIEBREAK_BOOST, TIEBREAK_FIELD, TOKEN_SPLIT_JAVA, Rule, SearchQuery, tokens,
+    FILTERS, MAX_PREFIX, QUALITY_FIELD, RULES, TIEBREAK_BOOST, TIEBREAK_FIELD, TOKEN_SPLIT_JAVA, Rule, SearchQuery,
+    tokens,
 )
 
 #: Text fields with keyword + prefix subfields (the name rules run on them).
@@ -56,6 +57,9 @@ def _rule_clause(rule: Rule, text: str, name: str) -> dict[str, Any]:
 def search_body(query: SearchQuery) -> dict[str, Any]:
     """The `_search` request body for a query (ranking rules + filters + size)."""
     filters = [{"term": {field: value}} for field, values in query.filters.items() for value in values]
+    if query.quality_range is not None:
+        low, high = query.quality_range
+        filters.append({"range": {QUALITY_FIELD: {k: v for k, v in (("gte", low), ("lte", high)) if v is not None}}})
     if not tokens(query.text):  # filters only: every document that passes them
         bool_query: dict[str, Any] = {"must": [{"match_all": {}}], "filter": filters}
     else:
@@ -98,7 +102,7 @@ def mappings() -> dict[str, Any]:
     props["tags"] = {"type": "keyword", "fields": {"text": {"type": "text", "analyzer": "mlg_text"}}}
     props["related_ids"] = {"type": "keyword", "index": False}
     props.update({f: {"type": "long"} for f in LONG_FIELDS})
-    props["quality_score"] = {"type": "float"}  # metadata score (quality.entity_scores): filter / sort
+    props[QUALITY_FIELD] = {"type": "float"}  # metadata score (quality.entity_scores): filter / sort
     for f in ("last_enriched_at", "updated_at"):
         props[f] = {"type": "date"}
     return {"dynamic": "strict", "properties": props}

@@ -24,7 +24,7 @@ from typing import Any
 from spark_jobs import killpoint
 from spark_jobs.config import Settings
 from spark_jobs.search.ranking import (
-    RULES, TIEBREAK_BOOST, TIEBREAK_FIELD, Rule, SearchQuery, fuzzy_distance, tokens,
+    QUALITY_FIELD, RULES, TIEBREAK_BOOST, TIEBREAK_FIELD, Rule, SearchQuery, fuzzy_distance, tokens,
 )
 
 INDEX_KINDS = ("entities", "owners")
@@ -296,8 +296,14 @@ def _rule_query(schema, rule: Rule, text: str, toks: list[str]):
 def _filters(schema, query: SearchQuery) -> list:
     from tantivy import Occur, Query
 
-    return [(Occur.Must, Query.term_query(schema, field, value))
-            for field, values in query.filters.items() for value in values]
+    filters = [(Occur.Must, Query.term_query(schema, field, value))
+               for field, values in query.filters.items() for value in values]
+    if query.quality_range is not None:
+        from tantivy import FieldType
+
+        low, high = query.quality_range
+        filters.append((Occur.Must, Query.range_query(schema, QUALITY_FIELD, FieldType.Float, low, high)))
+    return filters
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,9 @@ TIEBREAK_BOOST = 0.1
 
 #: Filters: CLI option -> keyword field (exact, case-sensitive values as stored).
 FILTERS: dict[str, str] = {"type": "entity_type", "tag": "tags", "owner": "owner_keys"}
+#: Range filter on the asset's metadata quality score (0-100, quality.entity_scores' newest run):
+#: `min_quality` / `max_quality`; entities that are not scored (runs, cells, people) never pass it.
+QUALITY_FIELD = "quality_score"
 
 
 def tokens(text: str) -> list[str]:
@@ -83,17 +86,30 @@ class SearchQuery:
     tags: tuple[str, ...] = ()
     owner: str | None = None
     limit: int = 10
+    min_quality: float | None = None
+    max_quality: float | None = None
     filters: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.limit < 1:
             raise ValueError("limit must be at least 1")
+        bounds = [b for b in (self.min_quality, self.max_quality) if b is not None]
+        if any(not 0 <= b <= 100 for b in bounds) or (len(bounds) == 2 and bounds[0] > bounds[1]):
+            raise ValueError("quality bounds must be 0-100 with min <= max")
         for tag in self.tags:
             if "::" not in tag:
                 raise ValueError(f"tag filter {tag!r} must look like key::value")
         filters = {"type": (self.entity_type,) if self.entity_type else (),
                    "tag": tuple(self.tags), "owner": owner_keys_for(self.owner) if self.owner else ()}
         object.__setattr__(self, "filters", {FILTERS[k]: v for k, v in filters.items() if v})
+
+    @property
+    def quality_range(self) -> tuple[float | None, float | None] | None:
+        """(min, max) of the quality score filter (None for an open side), or None without one."""
+        if self.min_quality is None and self.max_quality is None:
+            return None
+        return (None if self.min_quality is None else float(self.min_quality),
+                None if self.max_quality is None else float(self.max_quality))
 
 
 def owner_keys_for(owner: str) -> tuple[str, ...]:

@@ -117,6 +117,29 @@ def test_search_documents_carry_the_score(built):
     assert docs[lh.RUN] is None  # a pipeline run is not scored
 
 
+def test_mlg_search_filters_assets_on_their_score(built, monkeypatch, capsys):
+    import json
+
+    from spark_jobs.cli import main
+
+    spark, settings = built
+    monkeypatch.setenv("MLG_LAKEHOUSE", settings.lakehouse)
+    monkeypatch.setenv("MLG_STATE_DIR", settings.state_dir)
+    monkeypatch.setenv("MLG_SEARCH_BACKEND", "embedded")
+    scores = {r["id"]: r["score"] for r in rows(spark, "SELECT id, score FROM quality.entity_scores "
+                                                       "WHERE run_id = 'score-1'")}
+    assert main(["search", "", "--max-quality", "70", "--limit", "1000", "--format", "json"]) == 0
+    hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {h["uri"]: h["quality"] for h in hits} == {k: v for k, v in scores.items() if v <= 70}
+    assert CHURN in {h["uri"] for h in hits}
+    assert main(["search", "", "--min-quality", "90", "--type", "model", "--limit", "1000", "--format", "json"]) == 0
+    hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert hits and {h["uri"] for h in hits} == {k for k, v in scores.items()
+                                                 if v >= 90 and k.startswith("aip://model/")}
+    assert main(["search", "alice", "--owners", "--max-quality", "50"]) == 2
+    assert "people and teams (--owners) have no score" in capsys.readouterr().err
+
+
 def test_a_domain_score_drop_warns_or_fails_the_gate(spark, settings):
     """Its own lakehouse: it changes the graph between quality runs."""
     from quality.runner import run_quality

@@ -127,7 +127,7 @@ def test_mlg_search_prints_type_name_uri_owners_and_why(spark, settings, monkeyp
     assert main(["search", "rankng-v5", "--format", "json"]) == 0
     hits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]  # JSON lines, as every command
     assert hits[0] == {"type": "Model", "name": "ranking-v5", "uri": MODEL, "owners": ["Alice Liddell"],
-                       "why": ["fuzzy"], "score": hits[0]["score"]}
+                       "why": ["fuzzy"], "score": hits[0]["score"], "quality": None}  # no quality run here
     assert main(["search", "ranking", "--type", "model", "--tag", "team::ranking", "--owner", "alice"]) == 0
     out = capsys.readouterr().out
     assert "ranking-v5" in out and "Alice Liddell" in out and "prefix" in out

@@ -66,6 +66,16 @@ def test_empty_text_matches_everything_the_filters_let_through():
     assert body["query"]["bool"]["filter"] == [{"term": {"entity_type": "Feature"}}]
 
 
+def test_quality_bounds_are_a_range_filter_on_the_score():
+    body = dsl.search_body(SearchQuery(text="", max_quality=60))
+    assert body["query"]["bool"]["filter"] == [{"range": {"quality_score": {"lte": 60.0}}}]
+    body = dsl.search_body(SearchQuery(text="m", min_quality=40, max_quality=80))
+    assert body["query"]["bool"]["filter"] == [{"range": {"quality_score": {"gte": 40.0, "lte": 80.0}}}]
+    for bounds in ({"max_quality": 101}, {"min_quality": -1}, {"min_quality": 70, "max_quality": 60}):
+        with pytest.raises(ValueError, match="0-100"):
+            SearchQuery(text="", **bounds)
+
+
 def test_owner_filter_keeps_uris_and_lowercases_names():
     assert owner_keys_for("aip://user/identity/Alice") == ("aip://user/identity/Alice",)
     assert owner_keys_for("Alice") == ("alice",)
