@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from quality.config import QualityConfig
 from quality.results import CheckResult, share
 from quality.suites import LIVE_STATES
-from spark_jobs.model import RELATIONSHIPS, EntityType
+from spark_jobs.model import RELATIONSHIPS, SELF_DESCRIBING_PLATFORMS, EntityType
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -50,8 +50,8 @@ def graph_checks(spark: SparkSession, snapshot: Snapshot, config: QualityConfig,
 def _register_views(spark: SparkSession, snapshot: Snapshot, config: QualityConfig, *, now: datetime) -> None:
     snapshot.entities.createOrReplaceTempView(ENTITIES)
     snapshot.edges.createOrReplaceTempView(EDGES)
-    types = [(t.value, f"aip://{t.component}/{t.platform}/") for t in EntityType]
-    spark.createDataFrame(types, "entity_type STRING, prefix STRING").createOrReplaceTempView(TYPES)
+    types = [(t.value, f"aip://{t.component}/{t.platform}/", t.component) for t in EntityType]
+    spark.createDataFrame(types, "entity_type STRING, prefix STRING, component STRING").createOrReplaceTempView(TYPES)
     legal = [(r.name, s.value, d.value) for r in RELATIONSHIPS.values() for s in r.src_types for d in r.dst_types]
     spark.createDataFrame(legal, "rel STRING, src_type STRING, dst_type STRING").createOrReplaceTempView(LEGAL)
     windows = [(t.value, now - timedelta(hours=config.freshness_window(t.value)), config.freshness_window(t.value))
@@ -86,8 +86,12 @@ class Checks:
                           {"live": row.live, "of": row.total}, "the graph has at least one live entity")
 
     def id_matches_type(self) -> Iterator[CheckResult]:
+        # the type's own platform, or a self-describing source's (an OpenLineage Dataset is
+        # aip://dataset/openlineage/...); the platform ids are the code's constants
+        matches = " OR ".join(["startswith(e.id, t.prefix)", *(
+            f"startswith(e.id, concat('aip://', t.component, '/{p}/'))" for p in SELF_DESCRIBING_PLATFORMS)])
         bad_rows = (f"FROM {ENTITIES} e JOIN {TYPES} t ON t.entity_type = e.entity_type "
-                    "WHERE e.id IS NOT NULL AND NOT startswith(e.id, t.prefix)")
+                    f"WHERE e.id IS NOT NULL AND NOT ({matches})")
         row = self._one(f"SELECT (SELECT count(*) {bad_rows}) AS bad, (SELECT count(*) FROM {ENTITIES}) AS total")
         yield self._result("entities", "id_matches_type", "id", row.bad, row.total,
                            "an id's type and platform match its entity_type", f"SELECT e.id {bad_rows}")

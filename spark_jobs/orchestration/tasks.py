@@ -7,6 +7,8 @@ Build tasks share the build lease of their DAG run (`spark_jobs.lease`, mode "da
 re-enters it, parks it for the next task when done, and the last one (`report`) releases it, so
 no CLI build or maintenance runs between two tasks of a build; maintenance tasks hold it while
 they run.
+Each task tells Airflow the Delta tables it reads and writes (`orchestration.lineage`), which
+the OpenLineage provider, when configured, sends as the inputs and outputs of its events.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
+from spark_jobs.orchestration.lineage import report as report_tables
 from spark_jobs.orchestration.settings import task_settings
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ def land(*, max_messages: int | None = None, time_budget_s: float = 240) -> dict
     from spark_jobs.landing import land as drain
 
     settings = task_settings()
+    report_tables(settings)
     result = drain(settings, max_messages=max_messages, time_budget_s=time_budget_s)
     metrics = _json_safe(result.as_metrics())
     log.info("landed %s new event(s), %s duplicate(s), %s quarantined",
@@ -63,6 +67,7 @@ def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None
     from spark_jobs.stages import RunContext
 
     settings = task_settings()
+    report_tables(settings)
     ctx = RunContext.new(run_id, **(options or {}))
     started = datetime.now(timezone.utc)
     with lease.hold(settings, run_id, command=f"airflow mlg_build.{name}", mode="dag",
@@ -121,6 +126,7 @@ def reconcile(*, run_id: str) -> dict[str, Any]:
     from spark_jobs.stages import RunContext
 
     settings = task_settings()
+    report_tables(settings)
     with lease.hold(settings, run_id, command="airflow mlg_maintenance.reconcile", mode="dag") as held, \
             spark_session(settings, app_name="mlg-reconcile") as spark:
         tables.register(spark, settings)
@@ -144,6 +150,7 @@ def maintain(step: str, *, run_id: str | None = None, **options: Any) -> dict[st
     if step != "compact_landing" and step not in steps:
         raise ValueError(f"unknown maintenance step {step!r}")
     settings = task_settings()
+    report_tables(settings)
     with lease.hold(settings, build_run_id(run_id), command=f"airflow mlg_maintenance.{step}", mode="dag"):
         if step == "compact_landing":
             per_table = maintenance.compact_landing(settings, options=opts)
@@ -157,6 +164,8 @@ def expire_search_snapshots(*, keep: int = 3) -> dict[str, Any]:
     """Drop search snapshots (indexes) older than the newest `keep`."""
     from spark_jobs.search import expire_snapshots
 
-    by_backend = {k: list(v or []) for k, v in expire_snapshots(task_settings(), keep=keep).items()}
+    settings = task_settings()
+    report_tables(settings)
+    by_backend = {k: list(v or []) for k, v in expire_snapshots(settings, keep=keep).items()}
     return _json_safe({"expired": sum(len(v) for v in by_backend.values()),
                        "by_backend": {k: v[:50] for k, v in by_backend.items()}})

@@ -31,6 +31,8 @@ def env_for(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLG_")}
     env.update(MLG_LAKEHOUSE=settings.lakehouse, MLG_STATE_DIR=settings.state_dir,
                MLG_REPORTS_DIR=settings.reports_dir, RUST_LOG="error")
+    if settings.api_token:  # the write endpoint (POST /api/v1/lineage) is on only with a token
+        env["MLG_API_TOKEN"] = settings.api_token
     return env
 
 

@@ -35,14 +35,34 @@ LINEAGE_EXPECTED = {  # upstream of the model instance
 }
 
 
+LINEAGE_TOKEN = "e2e-lineage-token"
+LINEAGE_NAMESPACE = "mlg-e2e"
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
+    """The runs' directories and environment. A real `mlg serve` (token on) over the same
+    lakehouse takes the DAGs' own OpenLineage events: the Airflow provider is configured the
+    documented way (AIRFLOW__OPENLINEAGE__TRANSPORT, HTTP to POST /api/v1/lineage)."""
+    from spark_jobs.config import Settings
+    from spark_jobs.portal.launch import start_serve
+
     root = tmp_path_factory.mktemp("mainjob")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLG_", "AIRFLOW_", "AIRFLOW__"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLG_", "AIRFLOW_", "AIRFLOW__", "OPENLINEAGE"))}
     env.update(MLG_STATE_DIR=str(root / "state"), MLG_LAKEHOUSE=str(root / "lakehouse"),
                MLG_REPORTS_DIR=str(root / "reports"), RUST_LOG="warn")
-    yield root, env
-    subprocess.run([str(MLG), "down"], cwd=root, env=env, capture_output=True, timeout=60, check=False)
+    served = start_serve(Settings.load(env={**{k: v for k, v in env.items() if k.startswith("MLG_")},
+                                            "MLG_API_TOKEN": LINEAGE_TOKEN}), root / "serve.log")
+    try:
+        env.update(AIRFLOW__OPENLINEAGE__NAMESPACE=LINEAGE_NAMESPACE,
+                   AIRFLOW__OPENLINEAGE__EXECUTE_IN_THREAD="True",
+                   AIRFLOW__OPENLINEAGE__TRANSPORT=json.dumps({
+                       "type": "http", "url": served.url, "endpoint": "api/v1/lineage",
+                       "auth": {"type": "api_key", "apiKey": LINEAGE_TOKEN}}))
+        yield root, env
+    finally:
+        subprocess.run([str(MLG), "down"], cwd=root, env=env, capture_output=True, timeout=60, check=False)
+        served.stop()
 
 
 def _mlg_run(workdir, name: str) -> tuple[dict, str]:
@@ -167,6 +187,54 @@ def test_second_run_moves_the_score_trend_of_several_teams(workdir, first, secon
               if (runs[0], t) in means and (runs[1], t) in means}
     assert len(set(means.values())) > 3  # teams rank with different scores
     assert sum(c > 0 for c in change.values()) >= 2 and sum(c < 0 for c in change.values()) >= 2, change
+
+
+def test_the_dags_own_tasks_and_tables_are_in_the_graph(workdir, first, second):
+    """Dogfooding: the first run's DAG events (posted by the Airflow OpenLineage provider to
+    `mlg serve`) were built into the graph by the builds: the mlg tasks as Pipelines, the Delta
+    tables they read and write as Datasets, with READS / PRODUCED_BY edges."""
+    from pyspark.sql import functions as F
+
+    from spark_jobs import tables
+    from spark_jobs.providers import openlineage as ol
+    from spark_jobs.session import spark_session
+
+    settings = _spark_settings(workdir)
+    lake = tables.lakehouse_root(settings)
+
+    def job(name: str) -> str:
+        return ol.job_uri(LINEAGE_NAMESPACE, name)
+
+    def table(name: str) -> str:
+        return ol.dataset_uri("file", tables.table(name).path(settings))
+
+    with spark_session(settings) as spark:
+        landed = tables.read(spark, settings, "landing.events").where(F.col("source") == "openlineage")
+        assert landed.count() > 20  # START + COMPLETE of every task of both runs' DAGs, and the DAG runs
+        assert tables.read(spark, settings, "landing.quarantine").where(F.col("source") == "openlineage").count() == 0
+        entities = {r["id"]: r for r in tables.read(spark, settings, "graph.entities")
+                    .where(F.col("provider") == "openlineage").collect()}
+        edges = {(r["src"], r["rel"], r["dst"]) for r in tables.read(spark, settings, "graph.edges")
+                 .where(F.col("active") & F.col("src").contains("/openlineage/")).collect()}
+    for name in ("mlg_land.land", "mlg_build.hydrate", "mlg_build.merge", "mlg_build.publish", "mlg_maintenance"):
+        assert entities[job(name)]["entity_type"] == "Pipeline" and entities[job(name)]["state"] == "hydrated"
+    assert "mlg_build" in (entities[job("mlg_build")]["description"] or "")  # the DAG's doc_md
+    datasets = [e["properties"] for e in entities.values() if e["entity_type"] == "Dataset"]
+    assert datasets and all(d["namespace"] == "file" and d["dataset"].startswith(f"{lake}/") for d in datasets)
+    for name in ("landing.events", "graph.entities", "graph.edges", "staging.entities", "search.snapshots"):
+        assert entities[table(name)]["entity_type"] == "Dataset", name
+    assert {(table("landing.events"), "PRODUCED_BY", job("mlg_land.land")),
+            (job("mlg_build.hydrate"), "READS", table("landing.events")),
+            (table("staging.entities"), "PRODUCED_BY", job("mlg_build.hydrate")),
+            (job("mlg_build.merge"), "READS", table("staging.entities")),
+            (table("graph.entities"), "PRODUCED_BY", job("mlg_build.merge")),
+            (table("search.snapshots"), "PRODUCED_BY", job("mlg_build.publish"))} <= edges
+    # one task's tables only: the in-process `airflow dags test` does not carry them to the next
+    assert (job("mlg_build.merge"), "READS", table("landing.events")) not in edges
+    runs = [e for e in entities.values() if e["entity_type"] == "PipelineRun"
+            and e["properties"].get("job") == f"{LINEAGE_NAMESPACE}/mlg_build.merge"]
+    assert runs and {r["source_status"] for r in runs} == {"SUCCEEDED"}
+    assert all((ol.run_uri(r["properties"]["run_id"]), "RUN_OF", job("mlg_build.merge")) in edges for r in runs)
 
 
 def test_failed_quality_gate_skips_publish_but_still_reports(workdir, second):
