@@ -14,14 +14,17 @@ from tests.fixtures.landing_crash import SOURCES, CrashAt, land_and_crash, send_
 from tests.fixtures.sqs import event_bodies, landed
 
 pytestmark = pytest.mark.integration
-CRASHED_RUN = {"visibility_timeout_s": 1, "wait_time_s": 0}  # its messages come back after 1 s
+# The crashed run's messages come back after this; long enough that a run slowed by a loaded machine
+# never sees its own messages again (a third receive would send them to the dead-letter queue).
+CRASHED_VISIBILITY_S = 4
+CRASHED_RUN = {"visibility_timeout_s": CRASHED_VISIBILITY_S, "wait_time_s": 0}
 
 
 def land_until_empty(settings, sqs_queues, *, runs: int = 6, **options):
     """Rerun landing (as the next scheduled run would) until the queues are empty."""
     reports = []
+    time.sleep(CRASHED_VISIBILITY_S + 0.1)
     for _ in range(runs):
-        time.sleep(1.1)  # the crashed run's visibility timeout (1 s)
         reports.append(land(settings, time_budget_s=20, sources=SOURCES, wait_time_s=0, **options))
         if not any(sqs_queues.depth(p) for p in SOURCES):
             return reports
