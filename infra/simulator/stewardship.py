@@ -43,10 +43,11 @@ def plan(eco: Ecosystem, *, seed: int | str = 0) -> list[dict[str, Any]]:
     users = {u["email"]: u for u in eco.objects("users")}
     movable = {e: u for e, u in users.items() if e != eco.base_id("users", 0)}  # alice stays as she is
     assets = [(name, obj) for name in _ASSETS for obj in _generated(eco, name)]  # one scan per round
+    stranded, sole_owned = _stranded_owners(assets, users), _sole_active_owner_counts(assets, users)
     actions: list[Callable[[str], dict[str, Any] | None]] = [
-        lambda team: _owner_returns(assets, movable, team, rng),
+        lambda team: _owner_returns(stranded, movable, team, rng),
         lambda team: _documented(assets, users, team, rng),
-        lambda team: _owner_leaves(assets, users, movable, team),
+        lambda team: _owner_leaves(sole_owned, users, movable, team),
         lambda team: _template_reset(assets, users, team, rng),
     ]
     out: list[dict[str, Any]] = []
@@ -94,11 +95,14 @@ def _update(collection: str, obj_id: str, fields: dict[str, Any], why: str) -> d
     return {"op": "update", "collection": collection, "id": obj_id, "fields": fields, "why": why}
 
 
-def _owner_returns(assets: Assets, users: dict[str, dict[str, Any]], team: str,
+def _stranded_owners(assets: Assets, users: dict[str, dict[str, Any]]) -> set[str]:
+    """Owners of assets nobody active owns now: their return gives an asset an accountable owner again."""
+    return {e for _name, obj in assets
+            if not any(users.get(o, {}).get("active") for o in _owners(obj)) for e in _owners(obj)}
+
+
+def _owner_returns(stranded: set[str], users: dict[str, dict[str, Any]], team: str,
                    rng: Random) -> dict[str, Any] | None:
-    # an owner of an asset nobody active owns now: their return gives it an accountable owner again
-    stranded = {e for _name, obj in assets
-                if not any(users.get(o, {}).get("active") for o in _owners(obj)) for e in _owners(obj)}
     back = sorted(e for e, u in users.items() if u.get("team") == team and not u["active"] and e in stranded)
     if not back:
         return None
@@ -117,10 +121,9 @@ def _documented(assets: Assets, users: dict[str, dict[str, Any]], team: str,
                    "an owner documents an asset that had no description")
 
 
-def _owner_leaves(assets: Assets, users: dict[str, dict[str, Any]], movable: dict[str, dict[str, Any]],
-                  team: str) -> dict[str, Any] | None:
+def _owner_leaves(sole_owned: Counter[str], users: dict[str, dict[str, Any]],
+                  movable: dict[str, dict[str, Any]], team: str) -> dict[str, Any] | None:
     """The active member of `team` who is the only active owner of the most assets leaves."""
-    sole_owned = _sole_active_owner_counts(assets, users)
     candidates = [(n, e) for e, n in sole_owned.items() if e in movable and users[e].get("team") == team]
     if not candidates:
         return None
