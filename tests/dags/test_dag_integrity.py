@@ -168,3 +168,17 @@ def test_build_takes_stage_options_and_land_takes_budgets(dags):
     assert dags["mlg_build"].params["options"] == {}
     assert {"max_messages", "time_budget_s"} <= set(dags["mlg_land"].params.keys())
     assert dags["mlg_maintenance"].params["retention_hours"] >= 168
+
+
+def test_every_task_declares_the_tables_it_reads_and_writes(dags):
+    """The one map of table lineage (`orchestration.lineage.TASK_TABLES`) covers every task, and
+    names only tables that exist (a task added without its tables would report nothing)."""
+    import spark_jobs.hydration.staging  # noqa: F401 - registers the staging tables
+    from spark_jobs import tables
+    from spark_jobs.orchestration.lineage import TASK_TABLES
+
+    tasks = {(dag_id, task_id) for dag_id, dag in dags.items() for task_id in dag.task_ids}
+    declared = {key for key, t in TASK_TABLES.items() if t.reads or t.writes}
+    assert tasks - {("mlg_build", "quality_gate")} == declared  # the gate only reads an XCom
+    named = {name for t in TASK_TABLES.values() for name in (*t.reads, *t.writes)}
+    assert named <= set(tables.TABLES), named - set(tables.TABLES)
