@@ -38,8 +38,12 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup
 	$(BIN)/mlg run --scale $(SCALE)
 
+# Two workers, a whole file each (its module fixtures stay in one process), the heaviest files first
+# (tests/conftest.py): most of a file's wall time is waiting on a JVM, Airflow or a socket, not CPU.
+# PYTEST_WORKERS=0 runs the suite in this process.
+PYTEST_WORKERS ?= 2
 test: setup browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # every chaos scenario (kill points in each stage, faults, corrupt inputs): see RELIABILITY.md;
 # `make test` runs only the ones marked chaos_core

@@ -12,6 +12,27 @@ pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.sqs", "tests.fixtu
 os.environ.setdefault("RUST_LOG", "warn")
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
+# The files that build a whole lakehouse or run Airflow, longest first (`--durations` of a whole run).
+# They start first, so that with `make test`'s two workers (xdist, a file per worker at a time) the
+# quick files fill the gaps at the end instead of one worker waiting alone on a heavy file.
+HEAVIEST_FILES = (
+    "tests/e2e/test_main_job.py",
+    "tests/integration/test_jvm_parity.py",
+    "tests/integration/test_s3_lakehouse.py",
+    "tests/readme/test_readme.py",
+    "tests/chaos/test_lease_builds.py",
+    "tests/integration/test_landing.py",
+    "tests/integration/test_session.py",
+    "tests/chaos/test_at_rest.py",
+    "tests/integration/test_reconcile.py",
+    "tests/portal/test_api.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: i for i, path in enumerate(HEAVIEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable within a file
+
 
 @pytest.fixture
 def settings(tmp_path):
