@@ -23,7 +23,7 @@ def handle(args: argparse.Namespace) -> int:
     from spark_jobs.graph import queries
 
     columns, rows = queries.answer(args.uri, queries.impact, fmt=args.format, limit=args.limit,
-                                   engine=args.engine, lookup=lambda graph, uri: graph.impact(uri))
+                                   engine=args.engine, lookup=lambda graph, uri, limit: graph.impact(uri, limit=limit))
     teams = sorted({team for row in rows for team in (row[columns.index("teams")] or [])})
     shown = f" (from the first {args.limit} rows; raise --limit for all)" if len(rows) >= args.limit else ""
     # under the table on a terminal; on stderr otherwise, so tsv/csv/json stay pure data

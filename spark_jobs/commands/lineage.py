@@ -26,5 +26,6 @@ def handle(args: argparse.Namespace) -> int:
         return queries.lineage(spark, settings, uri, depth=args.depth, rel=args.rel)
 
     queries.answer(args.uri, upstream, fmt=args.format, limit=args.limit, engine=args.engine,
-                   lookup=lambda graph, uri: graph.lineage(uri, depth=args.depth, rel=args.rel))
+                   lookup=lambda graph, uri, limit: graph.lineage(uri, depth=args.depth, rel=args.rel,
+                                                                     limit=limit))
     return 0

@@ -18,5 +18,5 @@ def handle(args: argparse.Namespace) -> int:
     from spark_jobs.graph import queries
 
     queries.answer(args.uri, queries.related, fmt=args.format, limit=args.limit, engine=args.engine,
-                   lookup=lambda graph, uri: graph.related(uri))
+                   lookup=lambda graph, uri, limit: graph.related(uri, limit=limit))
     return 0

@@ -214,7 +214,7 @@ def print_rows(columns: list[str], rows: list[tuple], *, fmt: str | None = None,
 
 def answer(uri: str, query: Callable[[SparkSession, Settings, str], DataFrame], *, fmt: str | None = None,
            limit: int = 1000, engine: str = "delta",
-           lookup: Callable[[Any, str], tuple[list[str], list[tuple]]] | None = None,
+           lookup: Callable[[Any, str, int], tuple[list[str], list[tuple]]] | None = None,
            ) -> tuple[list[str], list[tuple]]:
     """Answer one entity question for the CLI and print it; returns its columns and the printed rows.
 
@@ -226,7 +226,7 @@ def answer(uri: str, query: Callable[[SparkSession, Settings, str], DataFrame], 
     if engine == "delta" and lookup is not None:
         from spark_jobs.graph.lookup import GraphLookup
 
-        columns, rows = lookup(GraphLookup(settings), uri)
+        columns, rows = lookup(GraphLookup(settings), uri, limit + 1)  # one more: "stopped at --limit"
         return columns, print_rows(columns, rows, fmt=fmt, limit=limit)
     from spark_jobs.session import spark_session
 
