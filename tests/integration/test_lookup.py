@@ -56,6 +56,16 @@ def test_lookup_answers_as_the_engine_does(built, spark):
     assert GraphLookup(built).table_summary()[1] == table_summary(spark, built)
 
 
+def test_shortest_path_is_the_same_when_a_frontier_outgrows_the_level_reads(built, monkeypatch):
+    """Large frontiers read every walkable edge in one scan instead of per level: same paths."""
+    from spark_jobs.graph import lookup
+
+    by_level = [_path(GraphLookup(built).shortest_path(s, d, relations=r)) for s, d, r in PATHS]
+    monkeypatch.setattr(lookup._Steps, "WHOLE_GRAPH_AT", 0)
+    assert [_path(GraphLookup(built).shortest_path(s, d, relations=r)) for s, d, r in PATHS] == by_level
+    assert any(p for p in by_level)
+
+
 def _cli(settings, *argv):
     """`mlg ARGV` in a fresh interpreter; reports whether pyspark got imported."""
     code = ("import sys; from spark_jobs.cli import main; rc = main(sys.argv[1:]); "
