@@ -306,6 +306,10 @@ def _filters(schema, query: SearchQuery) -> list:
     return filters
 
 
+def _key(addr) -> tuple[int, int]:
+    return addr.segment_ord, addr.doc
+
+
 @dataclass(frozen=True)
 class Hit:
     score: float
@@ -348,23 +352,24 @@ class EmbeddedSearcher:
             q = Query.boolean_query([(Occur.Must, matched), (Occur.Must, Query.const_score_query(any_rule, 0.0)),
                                      *filters])
         result = searcher.search(q, limit=query.limit)
-        hits = [(score, json.loads(bytes(searcher.doc(addr).get_first("source")))) for score, addr in result.hits]
-        why = self._why(schema, searcher, rules, [d["id"] for _, d in hits])
-        return [Hit(score, why.get(d["id"], ()), d) for score, d in hits]
+        hits = [(score, addr, json.loads(bytes(searcher.doc(addr).get_first("source")))) for score, addr in result.hits]
+        why = self._why(schema, searcher, rules, {_key(addr): d["id"] for _, addr, d in hits})
+        return [Hit(score, why.get(d["id"], ()), d) for score, _, d in hits]
 
     @staticmethod
-    def _why(schema, searcher, rules, ids: list[str]) -> dict[str, tuple[str, ...]]:
-        """Which rules each hit matched: each rule run once, restricted to the hits' ids."""
+    def _why(schema, searcher, rules, ids_at: dict[tuple[int, int], str]) -> dict[str, tuple[str, ...]]:
+        """Which rules each hit matched: each rule run once, restricted to the hits' ids; a rule's
+        hits are known by their document address (same searcher), so no document is read again."""
         from tantivy import Occur, Query
 
-        if not ids or not rules:
+        if not ids_at or not rules:
             return {}
-        out: dict[str, list[str]] = {i: [] for i in ids}
-        only_hits = Query.term_set_query(schema, "id", ids)
+        out: dict[str, list[str]] = {i: [] for i in ids_at.values()}
+        only_hits = Query.term_set_query(schema, "id", list(out))
         for rule, rq in rules:
-            res = searcher.search(Query.boolean_query([(Occur.Must, rq), (Occur.Must, only_hits)]), limit=len(ids))
+            res = searcher.search(Query.boolean_query([(Occur.Must, rq), (Occur.Must, only_hits)]), limit=len(out))
             for _, addr in res.hits:
-                doc_id = json.loads(bytes(searcher.doc(addr).get_first("source")))["id"]
+                doc_id = ids_at[_key(addr)]
                 if rule.why not in out[doc_id]:
                     out[doc_id].append(rule.why)
         order = {r.why: n for n, r in enumerate(RULES)}
