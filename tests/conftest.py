@@ -30,6 +30,11 @@ HEAVIEST_FILES = (
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        # schemathesis names each API operation's item `test[GET /path]` but gives them all one node
+        # id; pytest-xdist schedules by node id, so only the first operation would be fuzzed
+        if item.name != item.nodeid.rpartition("::")[2] and hasattr(item, "_id"):
+            item._id = item.parent.id.child(item.name)  # how pytest names any parametrized item
     rank = {path: i for i, path in enumerate(HEAVIEST_FILES)}
     items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable within a file
 
