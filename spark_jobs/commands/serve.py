@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=handle)
 
 
+WORKER_HEALTHCHECK_S = 300
+
+
 def open_hint(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
     """The line `mlg run` ends with."""
     return f"open the portal: `mlg serve` then http://{host}:{port}/ (or `mlg serve --port N`)"
@@ -60,7 +63,11 @@ def handle(args: argparse.Namespace) -> int:
     from uvicorn.supervisors import Multiprocess
 
     # Worker processes are spawned: each builds the app from the same environment (the factory).
+    # A worker reading the graph (at start and on each new version) holds its interpreter for
+    # tens of seconds at scale 100 on a busy machine; uvicorn's default 5 s health check then
+    # kills and restarts it forever. A hung worker is still replaced, after WORKER_HEALTHCHECK_S.
     config = uvicorn.Config("spark_jobs.portal.app:app_from_environment", factory=True, workers=args.workers,
-                            log_level=args.log_level, access_log=False, lifespan="on")
+                            log_level=args.log_level, access_log=False, lifespan="on",
+                            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
     Multiprocess(config, sockets=[sock]).run()
     return 0

@@ -18,6 +18,9 @@ class PortalSettings:
     stale_hours: float = 24.0 * 7
     #: how many search hits the facet counts are taken over
     facet_window: int = 100
+    #: how many teams and owners an impact tab names (most impacted assets first; the rest are
+    #: in the owners API and the CSV)
+    notify_shown: int = 25
     #: how often the portal looks for new Delta versions of the graph (seconds)
     refresh_s: float = 2.0
     #: how many time-travel snapshots stay loaded besides the latest
@@ -27,7 +30,7 @@ class PortalSettings:
     def load(cls, *, env: Mapping[str, str] | None = None, **overrides: Any) -> PortalSettings:
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
-        for name, kind in (("fresh_hours", float), ("stale_hours", float), ("facet_window", int),
+        for name, kind in (("fresh_hours", float), ("stale_hours", float), ("facet_window", int), ("notify_shown", int),
                            ("refresh_s", float), ("snapshots_kept", int)):
             raw = env.get(f"MLG_PORTAL_{name.upper()}")
             if raw not in (None, ""):
@@ -39,4 +42,6 @@ class PortalSettings:
         settings = cls(**values)
         if not 0 < settings.fresh_hours <= settings.stale_hours:
             raise ConfigError("portal freshness thresholds need 0 < fresh_hours <= stale_hours")
+        if settings.notify_shown < 1:
+            raise ConfigError(f"MLG_PORTAL_NOTIFY_SHOWN must be at least 1, got {settings.notify_shown}")
         return settings

@@ -177,15 +177,40 @@ class ClosureFilters:
 def closure_rows(snap: Snapshot, uri: str, direction: str, f: ClosureFilters) -> dict[str, Any]:
     """Impact (downstream) or lineage (upstream) of `uri` with owners and teams, filtered and
     paged: the rows of sql/queries/impact.sql / lineage.sql."""
+    summary = closure_summary(snap, uri, direction, f)
+    rows = summary["rows"]
+    return {"total": len(rows), "offset": f.offset, "limit": f.limit,
+            "rows": rows[f.offset:f.offset + f.limit], "teams": summary["teams"], "all_rows": rows}
+
+
+def closure_summary(snap: Snapshot, uri: str, direction: str, f: ClosureFilters) -> dict[str, Any]:
+    """The filtered rows of one closure question and the teams to notify for them, kept per
+    snapshot: the next page, the CSV and the owners of the same question reuse them (a dataset at
+    the root of a domain impacts ~12,000 assets and ~800 teams; summing them is not per-page work)."""
+    key = ("summary", uri, direction, f.depth, f.rel, f.entity_type, f.team)
+    hit = snap.memo.get(key)
+    if hit is not None:
+        return hit
     rows = [r for r in _closure(snap, uri, direction)
             if (f.depth is None or r["depth"] <= f.depth) and (not f.rel or f.rel in r["relations"])
             and (not f.entity_type or r["entity_type"] == f.entity_type) and (not f.team or f.team in r["teams"])]
-    notify = teams_to_notify(snap, rows)
-    return {"total": len(rows), "offset": f.offset, "limit": f.limit,
-            "rows": rows[f.offset:f.offset + f.limit], "teams": notify, "all_rows": rows}
+    summary = {"rows": rows, "teams": teams_to_notify(snap, rows)}
+    _remember(snap, key, summary)
+    return summary
+
+
+def present_types(snap: Snapshot, uri: str, direction: str) -> list[str]:
+    """The entity types in a closure (the type filter's choices)."""
+    return sorted({r["entity_type"] for r in _closure(snap, uri, direction) if r["entity_type"]})
 
 
 CLOSURES_KEPT = 256
+
+
+def _remember(snap: Snapshot, key: tuple[Any, ...], value: Any) -> None:
+    if len(snap.memo) >= CLOSURES_KEPT:
+        snap.memo.clear()
+    snap.memo[key] = value
 
 
 def _closure(snap: Snapshot, uri: str, direction: str) -> list[dict[str, Any]]:
@@ -204,9 +229,7 @@ def _closure(snap: Snapshot, uri: str, direction: str) -> list[dict[str, Any]]:
                      "name": entity["name"] if entity else None, "depth": depth, "relations": sorted(relations),
                      "owners": list(owners), "teams": snap.teams_of(owners)})
     rows.sort(key=lambda r: (r["depth"], r["id"]))
-    if len(snap.memo) >= CLOSURES_KEPT:
-        snap.memo.clear()
-    snap.memo[key] = rows
+    _remember(snap, key, rows)
     return rows
 
 
@@ -216,21 +239,35 @@ def teams_to_notify(snap: Snapshot, rows: list[dict[str, Any]]) -> list[dict[str
     teams: dict[str, dict[str, Any]] = {}
     for row in rows:
         for team in row["teams"]:
-            entry = teams.setdefault(team, {"team": team, "name": snap.name(team), "assets": 0, "owners": set()})
+            entry = teams.get(team)
+            if entry is None:
+                entry = teams[team] = {"team": team, "name": snap.name(team), "assets": 0, "owners": set()}
             entry["assets"] += 1
             entry["owners"].update(row["owners"])
     return [{**t, "owners": sorted(t["owners"])} for _, t in sorted(teams.items())]
 
 
-def owners_to_notify(snap: Snapshot, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every owner of an impacted asset: name, whether inactive, their teams, how many assets."""
-    owners: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        for owner in row["owners"]:
-            entry = owners.setdefault(owner, {**ref(snap, owner), "inactive": snap.owner_inactive(owner),
-                                              "teams": snap.teams_of([owner]), "assets": 0})
-            entry["assets"] += 1
-    return [owners[k] for k in sorted(owners)]
+def owners_to_notify(snap: Snapshot, uri: str, f: ClosureFilters) -> list[dict[str, Any]]:
+    """Every owner of an asset in `uri`'s (filtered) impact set: name, whether inactive, their
+    teams, how many assets; kept with the question's summary."""
+    summary = closure_summary(snap, uri, "impact", f)
+    if "owners" not in summary:
+        owners: dict[str, dict[str, Any]] = {}
+        for row in summary["rows"]:
+            for owner in row["owners"]:
+                entry = owners.get(owner)
+                if entry is None:
+                    entry = owners[owner] = {**ref(snap, owner), "inactive": snap.owner_inactive(owner),
+                                             "teams": snap.teams_of([owner]), "assets": 0}
+                entry["assets"] += 1
+        summary["owners"] = [owners[k] for k in sorted(owners)]
+    return summary["owners"]
+
+
+def most_assets(entries: list[dict[str, Any]], shown: int) -> list[dict[str, Any]]:
+    """The `shown` teams or owners accountable for the most impacted assets, most first."""
+    key = "team" if entries and "team" in entries[0] else "id"
+    return sorted(entries, key=lambda e: (-e["assets"], e[key]))[:shown]
 
 
 # --- views by type ---------------------------------------------------------------------------

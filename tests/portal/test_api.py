@@ -3,7 +3,7 @@ as the analyst SQL in sql/queries/), URIs by query or encoded path, hostile ids,
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -132,6 +132,31 @@ def test_impact_filters_paging_csv_and_owners_to_notify(portal_client):
                         ({"limit": 0}, "limit"), ({"as_of": "yesterday"}, "as_of")):
         response = portal_client.get("/api/v1/impact", params={"uri": DATASET, **bad})
         assert response.status_code == 400 and reason in response.json()["detail"], (bad, response.text)
+
+
+def test_impact_tab_names_the_teams_and_owners_with_most_assets_and_links_to_all(portal_lakehouse):
+    """A dataset at the root of a domain impacts thousands of assets: the tab names the few teams
+    and owners accountable for most of them, and how many more there are, with the list of all."""
+    import re
+    from html import unescape
+
+    from fastapi.testclient import TestClient
+
+    from spark_jobs.portal import create_app
+    from spark_jobs.portal.config import PortalSettings
+
+    app = create_app(portal_lakehouse, portal=PortalSettings.load(env={}, notify_shown=2), start_engine=False)
+    with TestClient(app) as client:
+        everyone = get(client, "/api/v1/owners", uri=DATASET)
+        assert len(everyone["teams"]) > 2 and len(everyone["owners"]) > 2
+        html = client.get("/impact", params={"uri": DATASET}).text
+    busiest = sorted(everyone["owners"], key=lambda o: (-o["assets"], o["id"]))[:2]
+    summary = unescape(html.split("Owners to notify", 1)[1].split("</section>", 1)[0])
+    named = re.findall(r'href="/entity\?uri=([^"]+)"', summary)
+    assert [unquote(u) for u in named] == [o["id"] for o in busiest]
+    assert f"{len(everyone['owners']) - 2} more owners" in summary
+    assert f"{len(everyone['teams']) - 2} more teams" in unescape(html)
+    assert "/api/v1/owners?uri=" in summary
 
 
 def test_explain_finds_the_path_between_two(portal_client):

@@ -92,8 +92,8 @@ def get_lineage(snap: SnapshotDep, uri: UriQuery, f: Filters, format: Format = "
             summary="the owners and teams to notify when an entity changes (its impact set)")
 def get_owners(snap: SnapshotDep, uri: UriQuery, f: Filters) -> dict[str, Any]:
     require_entity(snap, uri)
-    rows = views.closure_rows(snap, uri, "impact", f)["all_rows"]
-    return {"uri": uri, "owners": views.owners_to_notify(snap, rows), "teams": views.teams_to_notify(snap, rows),
+    return {"uri": uri, "owners": views.owners_to_notify(snap, uri, f),
+            "teams": views.closure_summary(snap, uri, "impact", f)["teams"],
             "snapshot": views.snapshot_info(snap)}
 
 

@@ -122,12 +122,17 @@ def impact_page(request: Request, state: State, snap: SnapshotDep, uri: UriQuery
     context = _entity_context(state, snap, uri)
     context["as_of_param"] = as_of
     answer = views.closure_rows(snap, uri, "impact", f)
-    owners = views.owners_to_notify(snap, answer["all_rows"])
-    types = sorted({r["entity_type"] or "" for r in views.closure_rows(
-        snap, uri, "impact", views.ClosureFilters(limit=1))["all_rows"]})
-    return page(request, "impact.html", tab="impact", f=f, impact=answer, owners=owners, present_types=types,
-                csv_url=_url("/api/v1/impact", uri=uri, depth=f.depth, rel=f.rel, type=f.entity_type, team=f.team,
-                             as_of=as_of, format="csv"), **context)
+    owners = views.owners_to_notify(snap, uri, f)
+    # the summary names the teams and owners with the most impacted assets; all of them are one
+    # click away (the owners API, the CSV): a root dataset's page would otherwise list ~800 teams
+    shown = state.portal.notify_shown
+    filters = {"depth": f.depth, "rel": f.rel, "type": f.entity_type, "team": f.team, "as_of": as_of}
+    return page(request, "impact.html", tab="impact", f=f, impact=answer,
+                teams=views.most_assets(answer["teams"], shown), teams_total=len(answer["teams"]),
+                owners=views.most_assets(owners, shown), owners_total=len(owners),
+                owners_url=_url("/api/v1/owners", uri=uri, **filters),
+                present_types=views.present_types(snap, uri, "impact"),
+                csv_url=_url("/api/v1/impact", uri=uri, **filters, format="csv"), **context)
 
 
 @router.get("/explain", response_class=HTMLResponse)
