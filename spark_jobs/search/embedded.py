@@ -345,12 +345,10 @@ class EmbeddedSearcher:
             tiebreak = Query.boost_query(
                 Query.boolean_query([(Occur.Should, Query.term_query(schema, TIEBREAK_FIELD, t)) for t in toks]),
                 TIEBREAK_BOOST)
-            should = [(Occur.Should, Query.const_score_query(q, r.boost)) for r, q in rules]
-            matched = Query.boolean_query([*should, (Occur.Should, tiebreak)])
-            # at least one rule must match (the tie-break alone is not a reason to show a hit)
-            any_rule = Query.boolean_query([(Occur.Should, q) for _, q in rules])
-            q = Query.boolean_query([(Occur.Must, matched), (Occur.Must, Query.const_score_query(any_rule, 0.0)),
-                                     *filters])
+            # at least one rule must match (the tie-break alone is not a reason to show a hit); the
+            # score is the matched rules' boosts plus the tie-break, each rule evaluated once
+            any_rule = Query.boolean_query([(Occur.Should, Query.const_score_query(q, r.boost)) for r, q in rules])
+            q = Query.boolean_query([(Occur.Must, any_rule), (Occur.Should, tiebreak), *filters])
         result = searcher.search(q, limit=query.limit)
         hits = [(score, addr, json.loads(bytes(searcher.doc(addr).get_first("source")))) for score, addr in result.hits]
         why = self._why(schema, searcher, rules, {_key(addr): d["id"] for _, addr, d in hits})
