@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from spark_jobs import killpoint, stages, tables
 from spark_jobs.config import Settings
+from spark_jobs.errors import MlgError
 from spark_jobs.stages import BUILD_STAGES, RunContext, StageResult
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def run_stages_in(spark, settings: Settings, *, only: Sequence[str] | None, ctx:
         try:
             result = stages.run_stage(name, spark, settings, ctx)
         except Exception as exc:
-            record_run(spark, settings, ctx.run_id, name, "failed", started, {"error": str(exc)[:2000]})
+            record_failure(spark, settings, ctx.run_id, name, started, exc)
             raise
         killpoint.reached(f"{name}:after")
         record_run(spark, settings, ctx.run_id, name, result.status, started, result.metrics)
@@ -134,6 +135,43 @@ def record_run(spark, settings: Settings, run_id: str, stage: str, status: str,
     row = (run_id, stage, status, started, datetime.now(timezone.utc),
            landing_version, json.dumps(recorded, default=str))
     tables.append(spark.createDataFrame([row], tables.table("ops.runs").ddl), settings, "ops.runs")
+
+
+class EngineLost(MlgError):
+    """The Spark Connect server stopped answering under a stage (killed, crashed, unreachable)."""
+
+
+def record_failure(spark, settings: Settings, run_id: str, stage: str, started: datetime,
+                   exc: Exception) -> None:
+    """The failed stage's `ops.runs` row. When the engine itself is gone it cannot write that row:
+    delta-rs appends it instead (the row says so), and the build fails with `EngineLost`, one
+    line naming the server; nothing the stage had not committed is visible, and the next build
+    hydrates the run's events again (its watermark did not move)."""
+    from spark_jobs.session import engine_lost
+
+    metrics = {"error": str(exc)[:2000]}
+    if not engine_lost(exc):
+        record_run(spark, settings, run_id, stage, "failed", started, metrics)
+        return
+    where = settings.spark_remote or "the embedded engine"
+    metrics.update(engine_lost=where, recorded_by="delta-rs")
+    _record_run_without_engine(settings, run_id, stage, "failed", started, metrics)
+    raise EngineLost(f"the Spark Connect server {where} stopped answering during stage {stage} of run {run_id} "
+                     f"(gave up after MLG_SPARK_RETRY_S={settings.spark_retry_s:g}s of retries); the failure is "
+                     "in ops.runs; start the server again and rerun `mlg build`") from exc
+
+
+def _record_run_without_engine(settings: Settings, run_id: str, stage: str, status: str, started: datetime,
+                               metrics: dict) -> None:
+    import pyarrow as pa
+
+    from spark_jobs.landing.store import append
+
+    recorded = {**metrics, "table_versions": table_versions(settings)}
+    row = {"run_id": run_id, "stage": stage, "status": status, "started_at": started,
+           "ended_at": datetime.now(timezone.utc), "landing_version": metrics.get("landing_version"),
+           "metrics": json.dumps(recorded, default=str)}
+    append(settings, "ops.runs", pa.Table.from_pylist([row]))
 
 
 def table_versions(settings: Settings) -> dict[str, int]:

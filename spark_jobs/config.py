@@ -31,6 +31,10 @@ class Settings:
     spark_remote: str | None = None
     spark_master: str | None = None
     spark_jars: str | None = None
+    spark_retry_s: float = 60.0
+    """How long a command keeps retrying a Spark Connect server that stopped answering
+    (MLG_SPARK_RETRY_S) before it fails, recording the failed stage; pyspark's own default
+    is at least 10 minutes."""
     source_urls: Mapping[str, str] = field(default_factory=dict)
     sqs_endpoint_url: str | None = None
     sqs_queues: Mapping[str, str] = field(default_factory=dict)
@@ -153,6 +157,12 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "api_token": "MLG_API_TOKEN",
     }
     values: dict[str, Any] = {k: _env(v, env) for k, v in simple.items() if _env(v, env)}
+    retry_s = _env("MLG_SPARK_RETRY_S", env)
+    if retry_s is not None:
+        try:
+            values["spark_retry_s"] = float(retry_s)
+        except ValueError:
+            raise ConfigError(f"MLG_SPARK_RETRY_S must be a number of seconds, got {retry_s!r}") from None
     fraction = _env("MLG_CLOSURE_INCREMENTAL_MAX_FRACTION", env)
     if fraction is not None:
         try:

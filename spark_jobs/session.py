@@ -182,6 +182,8 @@ def spark_session(settings: Settings | None = None, *, app_name: str = "mlg") ->
     else:
         url = settings.spark_remote if mode == "remote" else embedded_url()
         spark, caps = _connect_session(url, mode, app_name)
+        if mode == "remote":
+            bound_retries(spark, settings.spark_retry_s)
     _capabilities[id(spark)] = caps
     try:
         yield spark
@@ -192,6 +194,43 @@ def spark_session(settings: Settings | None = None, *, app_name: str = "mlg") ->
         except Exception:  # noqa: BLE001 - a dead server must not mask the real error
             log.debug("error stopping session", exc_info=True)
         _disarm_close(spark)
+
+
+def retry_waits_ms(retry_s: float) -> tuple[int, int]:
+    """(max_retries, max_backoff_ms) of pyspark's backoff (50 ms, x4 each time) so that the waits
+    add up to about `retry_s`: a server that died mid-query fails the command in that time
+    instead of after pyspark's default of at least 10 minutes."""
+    cap = int(min(60_000, max(50, retry_s * 1000 / 5)))
+    waited, wait, retries = 0, 50, 0
+    while waited < retry_s * 1000:
+        waited, wait, retries = waited + wait, min(cap, wait * 4), retries + 1
+    return retries, cap
+
+
+def bound_retries(spark, retry_s: float) -> None:
+    """Retry an unreachable remote server for about `retry_s` (Settings.spark_retry_s)."""
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    retries, cap = retry_waits_ms(retry_s)
+    spark._client.set_retry_policies([DefaultPolicy(max_retries=retries, max_backoff=cap)])
+
+
+def engine_lost(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) says the Spark Connect server stopped answering:
+    pyspark gave up retrying, or gRPC reports the server unavailable."""
+    import grpc
+    from pyspark.errors.exceptions.base import RetriesExceeded
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, RetriesExceeded):
+            return True
+        if isinstance(exc, grpc.RpcError) and callable(getattr(exc, "code", None)) \
+                and exc.code() == grpc.StatusCode.UNAVAILABLE:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _disarm_close(spark) -> None:

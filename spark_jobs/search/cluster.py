@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
 
+from spark_jobs import killpoint
 from spark_jobs.search import dsl
 
 log = logging.getLogger(__name__)
@@ -111,8 +112,11 @@ def _source(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, (datetime, date)) else v) for k, v in doc.items()}
 
 
-def _actions(index: str, docs: Iterable[Mapping[str, Any]], counter: list[int]) -> Iterator[dict[str, Any]]:
+def _actions(index: str, docs: Iterable[Mapping[str, Any]], counter: list[int],
+             chunk_size: int = 0) -> Iterator[dict[str, Any]]:
     for doc in docs:
+        if chunk_size and counter[0] and counter[0] % chunk_size == 0:
+            killpoint.reached("publish:after_cluster_chunk")  # chaos suite: a chunk is in, the rest not
         counter[0] += 1
         yield {"_op_type": "index", "_index": index, "_id": doc["id"], "_source": _source(doc)}
 
@@ -123,7 +127,7 @@ def _bulk(cluster: Cluster, index: str, docs: Iterable[Mapping[str, Any]], optio
     sent = [0]
     failed = 0
     for ok, item in cluster.streaming_bulk(
-        _actions(index, docs, sent), chunk_size=options.chunk_size, max_retries=options.max_retries,
+        _actions(index, docs, sent, options.chunk_size), chunk_size=options.chunk_size, max_retries=options.max_retries,
         initial_backoff=options.initial_backoff, max_backoff=options.max_backoff,
         raise_on_error=False, raise_on_exception=False, yield_ok=False,
     ):

@@ -44,6 +44,8 @@ class Lake:
     sim: Sim
     settings: Settings
     landed_ids: list[str] = field(default_factory=list)
+    services: dict[str, str] = field(default_factory=dict)
+    """Environment of every later `mlg` child: the services a scenario started (engine, search)."""
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MLG_", "AWS_"))}
@@ -51,6 +53,7 @@ class Lake:
         env.update(MLG_LAKEHOUSE=self.settings.lakehouse, MLG_STATE_DIR=self.settings.state_dir,
                    MLG_REPORTS_DIR=self.settings.reports_dir, MLG_CONFIG=str(self.root / "absent.toml"))
         env.update({f"MLG_SOURCE_{p.upper()}_URL": url for p, url in self.sim.source_urls.items()})
+        env.update(self.services)
         env.update(extra)
         return env
 
@@ -141,6 +144,69 @@ def run_id_of(output: str) -> str:
     """The run id a `mlg build` prints first (`build <run id>`)."""
     first = next(line for line in output.splitlines() if line.startswith("build "))
     return first.split()[1]
+
+
+class Watched:
+    """`mlg ARGS` as a child whose output lines are read as they come (to act at a stage boundary)."""
+
+    def __init__(self, lake: Lake, *args: str, **env: str) -> None:
+        self.args = args
+        self.started = time.perf_counter()
+        self.proc = start_mlg(lake, *args, **env)
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self._changed = threading.Condition()
+        self._readers = [threading.Thread(target=self._pump, args=(stream, lines), daemon=True)
+                         for stream, lines in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))]
+        for reader in self._readers:
+            reader.start()
+
+    def _pump(self, stream, lines: list[str]) -> None:
+        for line in stream:
+            with self._changed:
+                lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for_line(self, starts: str, timeout: float) -> float:
+        """Until a stdout line starts with `starts`; returns when (perf_counter). Fails if the
+        process ends or the time runs out first."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not any(line.startswith(starts) for line in self.out):
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._readers[0].is_alive():  # timed out, or stdout closed
+                    raise AssertionError(f"mlg {' '.join(self.args)}: no line {starts!r} (rc {self.proc.poll()}): "
+                                         f"{''.join(self.out)[-1500:]}{''.join(self.err)[-1500:]}")
+                self._changed.wait(min(left, 1.0))
+        return time.perf_counter()
+
+    def finish(self, timeout: float) -> tuple[int, str, str]:
+        self.proc.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(30)
+        print(f"mlg {' '.join(self.args)}: rc {self.proc.returncode} in {time.perf_counter() - self.started:.1f}s")
+        return self.proc.returncode, "".join(self.out), "".join(self.err)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(30)
+
+
+def wait_stopped(pid: int, timeout: float) -> None:
+    """Until process `pid` is stopped (SIGSTOP at an MLG_CHAOS_STOP_AT point)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            raise AssertionError(f"process {pid} ended before it stopped") from None
+        if state in ("T", "t"):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} did not reach its stop point within {timeout:.0f}s")
 
 
 def kill_after(proc: subprocess.Popen, seconds: float) -> threading.Timer:
@@ -291,3 +357,81 @@ def timed(fn, *args, **kwargs):
     started = time.perf_counter()
     out = fn(*args, **kwargs)
     return out, time.perf_counter() - started
+
+
+def search_server(url: str):
+    from spark_jobs.search import opensearch
+
+    return opensearch.wrap(opensearch.connect(url, request_timeout=10))
+
+
+def assert_cluster_on_complete_snapshot(settings: Settings, url: str, prefix: str) -> str:
+    """Each of the server's aliases points at exactly one index, of the snapshot the embedded
+    pointer is on, holding every document that snapshot's published row counted."""
+    from spark_jobs.search import cluster
+
+    server = search_server(url)
+    embedded = assert_search_on_complete_snapshot(settings)
+    rows = [r for r in _published_rows(settings, "opensearch") if r["snapshot_id"] == embedded]
+    assert rows, f"snapshot {embedded} was never published to the search server"
+    names, counts = rows[-1]["index_names"], dict(rows[-1]["doc_counts"])
+    for kind, alias in cluster.alias_names(prefix).items():
+        targets = server.alias_targets(alias)
+        assert len(targets) == 1 and targets[0] in names, (alias, targets, names)
+        assert server.count(alias) == counts[kind], (alias, server.count(alias), counts)
+    return embedded
+
+
+def _published_rows(settings: Settings, backend: str) -> list[dict]:
+    from deltalake import DeltaTable
+
+    rows = DeltaTable(tables.table("search.snapshots").path(settings)).to_pyarrow_table(
+        columns=["snapshot_id", "backend", "index_names", "doc_counts", "status", "published_at"]).to_pylist()
+    return sorted((r for r in rows if r["backend"] == backend and r["status"] in ("published", "unchanged")),
+                  key=lambda r: r["published_at"])
+
+
+class AliasReaders:
+    """A reader of the search server's aliases while `mlg` runs: each answer (the index an alias
+    names, the documents it holds) must be one a complete publish left (checked afterwards);
+    the node being down (killed) is counted, not an error."""
+
+    def __init__(self, url: str, prefix: str, period_s: float = 0.2) -> None:
+        from spark_jobs.search import cluster
+
+        self.server, self.aliases, self.period_s = search_server(url), cluster.alias_names(prefix), period_s
+        self.prefix = prefix
+        self.seen: list[tuple[str, str, int]] = []
+        self.down = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="chaos-alias-readers")
+
+    def __enter__(self) -> AliasReaders:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for kind, alias in self.aliases.items():
+                try:
+                    targets = self.server.alias_targets(alias)
+                    if targets:
+                        self.seen.append((kind, ",".join(sorted(targets)), self.server.count(alias)))
+                except Exception:  # noqa: BLE001 - the node is down (killed) or restarting
+                    self.down += 1
+            self._stop.wait(self.period_s)
+
+    def assert_consistent(self, settings: Settings) -> int:
+        complete = {}  # index name (`<prefix>-<kind>-<snapshot>…`) -> the documents its publish counted
+        for r in _published_rows(settings, "opensearch"):
+            counts = dict(r["doc_counts"])
+            for name in r["index_names"]:
+                complete[name] = counts[name[len(self.prefix) + 1:].split("-", 1)[0]]
+        for kind, target, count in self.seen:
+            assert target in complete, f"alias of {kind} on {target}: not an index a complete publish left"
+            assert count == complete[target], f"alias of {kind} on {target} held {count} of {complete[target]}"
+        return len(self.seen)

@@ -40,12 +40,12 @@ def record(entry: dict) -> None:
 
 
 def recover_and_check(lake, scenario: str, dead_run: str | None, readers: harness.Readers,
-                      started_at: float, *, extra: dict | None = None) -> dict:
+                      started_at: float, *, extra: dict | None = None, timeout: float = 240) -> dict:
     """Rerun, reconcile, and check every promise; returns the scenario's figures."""
     t0 = time.perf_counter()
-    rerun = harness.mlg(lake, "build")
+    rerun = harness.mlg(lake, "build", timeout=timeout)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    reconciled = harness.mlg(lake, "reconcile")
+    reconciled = harness.mlg(lake, "reconcile", timeout=timeout)
     assert reconciled.returncode == 0, reconciled.stderr[-3000:]
     recovery_s = time.perf_counter() - t0
     readers.__exit__(None, None, None)
