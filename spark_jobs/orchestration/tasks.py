@@ -62,7 +62,7 @@ def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None
     """Run one build stage in its own Spark session and record it in `ops.runs`, under the
     DAG run's build lease (refused at once while a CLI build or maintenance holds it)."""
     from spark_jobs import killpoint, lease, preflight, stages, tables
-    from spark_jobs.build import record_run, record_takeover
+    from spark_jobs.build import record_failure, record_run, record_takeover
     from spark_jobs.session import spark_session
     from spark_jobs.stages import RunContext
 
@@ -81,7 +81,7 @@ def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None
         try:
             result = stages.run_stage(name, spark, settings, ctx)
         except Exception as exc:
-            record_run(spark, settings, run_id, name, "failed", started, {"error": str(exc)[:2000]})
+            record_failure(spark, settings, run_id, name, started, exc)  # also when the engine is gone
             raise
         killpoint.reached(f"{name}:after")
         record_run(spark, settings, run_id, name, result.status, started, result.metrics)
