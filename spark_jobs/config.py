@@ -157,18 +157,14 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "api_token": "MLG_API_TOKEN",
     }
     values: dict[str, Any] = {k: _env(v, env) for k, v in simple.items() if _env(v, env)}
-    retry_s = _env("MLG_SPARK_RETRY_S", env)
-    if retry_s is not None:
-        try:
-            values["spark_retry_s"] = float(retry_s)
-        except ValueError:
-            raise ConfigError(f"MLG_SPARK_RETRY_S must be a number of seconds, got {retry_s!r}") from None
-    fraction = _env("MLG_CLOSURE_INCREMENTAL_MAX_FRACTION", env)
-    if fraction is not None:
-        try:
-            values["closure_incremental_max_fraction"] = float(fraction)
-        except ValueError:
-            raise ConfigError(f"MLG_CLOSURE_INCREMENTAL_MAX_FRACTION must be a number, got {fraction!r}") from None
+    for key, var, what in (("spark_retry_s", "MLG_SPARK_RETRY_S", "a number of seconds"),
+                           ("closure_incremental_max_fraction", "MLG_CLOSURE_INCREMENTAL_MAX_FRACTION", "a number")):
+        raw = _env(var, env)
+        if raw is not None:
+            try:
+                values[key] = float(raw)
+            except ValueError:
+                raise ConfigError(f"{var} must be {what}, got {raw!r}") from None
     urls = {p: _env(f"MLG_SOURCE_{p.upper()}_URL", env) for p in PLATFORMS}
     queues = {p: _env(f"MLG_SQS_QUEUE_{p.upper()}", env) for p in PLATFORMS}
     if any(urls.values()):

@@ -215,7 +215,32 @@ def kill_after(proc: subprocess.Popen, seconds: float) -> threading.Timer:
     return timer
 
 
-class Readers:
+class Poller:
+    """A daemon thread calling `poll_once` every `period_s` while the block runs."""
+
+    def __init__(self, period_s: float) -> None:
+        self.period_s = period_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"chaos-{type(self).__name__}")
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.poll_once()
+            self._stop.wait(self.period_s)
+
+    def poll_once(self) -> None:
+        raise NotImplementedError
+
+
+class Readers(Poller):
     """Readers polling each table (delta-rs, as an analyst's tool would) while `mlg` runs.
 
     Each read records (table, version, rows, distinct keys); afterwards every observation must
@@ -224,19 +249,10 @@ class Readers:
     """
 
     def __init__(self, settings: Settings, names: tuple[str, ...] = POLLED, period_s: float = 0.25) -> None:
-        self.settings, self.names, self.period_s = settings, names, period_s
+        super().__init__(period_s)
+        self.settings, self.names = settings, names
         self.seen: list[tuple[str, int, int, int]] = []
         self.errors: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="chaos-readers")
-
-    def __enter__(self) -> Readers:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(30)
 
     def _read(self, name: str, version: int | None = None) -> tuple[int, int, int] | None:
         import pyarrow.compute as pc
@@ -254,17 +270,15 @@ class Readers:
             distinct = data.group_by(key).aggregate([]).num_rows
         return dt.version(), data.num_rows, distinct
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for name in self.names:
-                try:
-                    got = self._read(name)
-                except Exception as exc:  # noqa: BLE001 - every failed read is a finding
-                    self.errors.append(f"{name}: {type(exc).__name__}: {exc}")
-                    continue
-                if got is not None:
-                    self.seen.append((name, *got))
-            self._stop.wait(self.period_s)
+    def poll_once(self) -> None:
+        for name in self.names:
+            try:
+                got = self._read(name)
+            except Exception as exc:  # noqa: BLE001 - every failed read is a finding
+                self.errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                continue
+            if got is not None:
+                self.seen.append((name, *got))
 
     def assert_consistent(self) -> int:
         """Check every observation; returns how many reads were checked."""
@@ -391,7 +405,7 @@ def _published_rows(settings: Settings, backend: str) -> list[dict]:
                   key=lambda r: r["published_at"])
 
 
-class AliasReaders:
+class AliasReaders(Poller):
     """A reader of the search server's aliases while `mlg` runs: each answer (the index an alias
     names, the documents it holds) must be one a complete publish left (checked afterwards);
     the node being down (killed) is counted, not an error."""
@@ -399,31 +413,19 @@ class AliasReaders:
     def __init__(self, url: str, prefix: str, period_s: float = 0.2) -> None:
         from spark_jobs.search import cluster
 
-        self.server, self.aliases, self.period_s = search_server(url), cluster.alias_names(prefix), period_s
-        self.prefix = prefix
+        super().__init__(period_s)
+        self.server, self.aliases, self.prefix = search_server(url), cluster.alias_names(prefix), prefix
         self.seen: list[tuple[str, str, int]] = []
         self.down = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="chaos-alias-readers")
 
-    def __enter__(self) -> AliasReaders:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(30)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for kind, alias in self.aliases.items():
-                try:
-                    targets = self.server.alias_targets(alias)
-                    if targets:
-                        self.seen.append((kind, ",".join(sorted(targets)), self.server.count(alias)))
-                except Exception:  # noqa: BLE001 - the node is down (killed) or restarting
-                    self.down += 1
-            self._stop.wait(self.period_s)
+    def poll_once(self) -> None:
+        for kind, alias in self.aliases.items():
+            try:
+                targets = self.server.alias_targets(alias)
+                if targets:
+                    self.seen.append((kind, ",".join(sorted(targets)), self.server.count(alias)))
+            except Exception:  # noqa: BLE001 - the node is down (killed) or restarting
+                self.down += 1
 
     def assert_consistent(self, settings: Settings) -> int:
         complete = {}  # index name (`<prefix>-<kind>-<snapshot>…`) -> the documents its publish counted
