@@ -34,9 +34,11 @@ class PortalSearch:
                 searcher = self._searcher
         return searcher
 
-    def search(self, query: SearchQuery, *, kind: str = "entities") -> list[SearchHit]:
+    def search(self, query: SearchQuery, *, kind: str = "entities", explain: int | None = None) -> list[SearchHit]:
+        """Hits of `query`; with `explain` = N the embedded index gives reasons for the first N
+        only (a server backend's named queries give them for all at no extra cost)."""
         if self.backend == "embedded":
-            raw = [(h.doc, h.why, h.score) for h in self._embedded().search(query, kind=kind)]
+            raw = [(h.doc, h.why, h.score) for h in self._embedded().search(query, kind=kind, explain=explain)]
         else:
             if self._server is None:
                 from spark_jobs.search.backends import reader

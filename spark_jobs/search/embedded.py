@@ -330,7 +330,9 @@ class EmbeddedSearcher:
         self._indexes = {k: tantivy.Index.open(str(base / k)) for k in INDEX_KINDS}
         self._searchers = {k: ix.searcher() for k, ix in self._indexes.items()}
 
-    def search(self, query: SearchQuery, *, kind: str = "entities") -> list[Hit]:
+    def search(self, query: SearchQuery, *, kind: str = "entities", explain: int | None = None) -> list[Hit]:
+        """The hits, best first; `explain` = N gives reasons only for the first N (a page shows
+        20 of the 100 its facets count), the others have none."""
         from tantivy import Occur, Query
 
         index, searcher = self._indexes[kind], self._searchers[kind]
@@ -351,7 +353,7 @@ class EmbeddedSearcher:
             q = Query.boolean_query([(Occur.Must, any_rule), (Occur.Should, tiebreak), *filters])
         result = searcher.search(q, limit=query.limit)
         hits = [(score, addr, json.loads(bytes(searcher.doc(addr).get_first("source")))) for score, addr in result.hits]
-        why = self._why(schema, searcher, rules, {_key(addr): d["id"] for _, addr, d in hits})
+        why = self._why(schema, searcher, rules, {_key(addr): d["id"] for _, addr, d in hits[:explain]})
         return [Hit(score, why.get(d["id"], ()), d) for score, _, d in hits]
 
     @staticmethod

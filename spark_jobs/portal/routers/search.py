@@ -28,7 +28,7 @@ def run_search(state, q: str, entity_type: str | None, tags: list[str], owner: s
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     try:
-        hits = state.search.search(query, kind=kind)
+        hits = state.search.search(query, kind=kind, explain=offset + limit)
     except FileNotFoundError as exc:
         raise NotFound(str(exc)) from None
     facets = {"type": Counter(h.entity_type for h in hits),
