@@ -393,7 +393,7 @@ class SnapshotCache:
         snap = self._latest
         assert snap is not None
         return Snapshot(as_of, snap.entities, snap.out_edges, snap.in_edges, snap.impact, snap.deprecation,
-                        snap.failures, snap.scores, snap.loaded_at, snap.memo)
+                        snap.failures, snap.scores, snap.loaded_at, snap.memo, snap._teams)
 
     def _current(self) -> Snapshot:
         now = datetime.now(timezone.utc)
