@@ -185,12 +185,17 @@ def spark_session(settings: Settings | None = None, *, app_name: str = "mlg") ->
         if mode == "remote":
             bound_retries(spark, settings.spark_retry_s)
     _capabilities[id(spark)] = caps
+    lost = False
     try:
         yield spark
+    except BaseException as exc:
+        lost = engine_lost(exc)  # stopping would retry the dead server for as long again
+        raise
     finally:
         _capabilities.pop(id(spark), None)
         try:
-            spark.stop()
+            if not lost:
+                spark.stop()
         except Exception:  # noqa: BLE001 - a dead server must not mask the real error
             log.debug("error stopping session", exc_info=True)
         _disarm_close(spark)
@@ -218,8 +223,11 @@ def bound_retries(spark, retry_s: float) -> None:
 def engine_lost(exc: BaseException) -> bool:
     """Whether `exc` (or what caused it) says the Spark Connect server stopped answering:
     pyspark gave up retrying, or gRPC reports the server unavailable."""
-    import grpc
-    from pyspark.errors.exceptions.base import RetriesExceeded
+    try:
+        import grpc
+        from pyspark.errors.exceptions.base import RetriesExceeded
+    except ImportError:  # no Connect client here: no remote engine to lose
+        return False
 
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:

@@ -58,6 +58,7 @@ def test_jvm_server_killed_under_merge_then_rerun_on_a_fresh_server_converges(la
     assert rc not in (0, -signal.SIGKILL), f"the build did not fail on its own (rc {rc}): {out[-1500:]}"
     assert "  merge" not in out, f"merge finished before the server died: {out[-1500:]}"
     last = err.strip().splitlines()[-1]
+    print("the killed server's build said:", last)
     assert last.startswith("mlg build: the Spark Connect server ") and "stopped answering during stage merge" \
         in last, err[-2000:]
     run_id = harness.run_id_of(out)
@@ -110,6 +111,7 @@ def test_opensearch_node_killed_mid_publish_then_rerun_converges(lake, spark, tm
         failed_in_s = round(time.perf_counter() - killed_at, 1)
         assert rc == 4, f"rc {rc}: {out[-1500:]} {err[-1500:]}"
         assert "not published to opensearch" in err.strip().splitlines()[-1], err[-1500:]
+        print("the killed node's build said:", err.strip().splitlines()[-1])
         run_id = harness.run_id_of(out)
         assert any(r["run_id"] == run_id and r["stage"] == "publish" and r["status"] == "failed"
                    for r in harness.runs(lake.settings)), "the failed publish is not in ops.runs"
