@@ -170,7 +170,7 @@ class ImpactIndex:
     depth: Any
     rel_code: Any
     relations: list[tuple[str, ...]]
-    by_src: Any  # row order sorted by src
+    by_src: Any  # row order sorted by src, then depth, then dst id
     by_dst: Any
     src_sorted: Any
     dst_sorted: Any
@@ -187,16 +187,18 @@ class ImpactIndex:
         src = table.column("src").combine_chunks()
         dst = table.column("dst").combine_chunks()
         uniq = pc.unique(pa.concat_arrays([src, dst]))
+        uniq = uniq.take(pc.sort_indices(uniq))  # codes in id order (see by_src)
         s = pc.index_in(src, value_set=uniq).to_numpy().astype(np.int32)
         d = pc.index_in(dst, value_set=uniq).to_numpy().astype(np.int32)
         joined = pc.binary_join(table.column("relations"), "\x1f").fill_null("").combine_chunks()
         enc = joined.dictionary_encode()
         rel_code = enc.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-        relations = [tuple(x.split("\x1f")) if x else () for x in enc.dictionary.to_pylist()]
+        relations = [tuple(sorted(x.split("\x1f"))) if x else () for x in enc.dictionary.to_pylist()]
         depth = table.column("min_depth").combine_chunks().fill_null(0).to_numpy().astype(np.int32)
         ids = uniq.to_pylist()
-        by_src = np.argsort(s, kind="stable")
-        by_dst = np.argsort(d, kind="stable")
+        # one entity's rows come out nearest first, then by id: what every page and query shows
+        by_src = np.lexsort((d, depth, s))
+        by_dst = np.lexsort((s, depth, d))
         return cls(ids, {v: i for i, v in enumerate(ids)}, s, d, depth, rel_code, relations,
                    by_src, by_dst, s[by_src], d[by_dst])
 
@@ -229,6 +231,14 @@ class ImpactIndex:
         return len(self.src)
 
 
+@dataclass(frozen=True)
+class Member:
+    entity_type: str | None
+    name: str | None
+    owners: tuple[str, ...]
+    teams: tuple[str, ...]
+
+
 @dataclass
 class Snapshot:
     """One version of the graph, in memory."""
@@ -246,6 +256,8 @@ class Snapshot:
     memo: dict[tuple, Any] = field(default_factory=dict)
     #: the teams each owner notifies (teams_of): an impact set of 12,000 assets has ~4,000 owners
     _teams: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    #: each entity as a closure row shows it (member)
+    _members: dict[str, Member] = field(default_factory=dict, repr=False)
 
     @property
     def has_impact(self) -> bool:
@@ -271,6 +283,16 @@ class Snapshot:
         if direction == "out":
             return sorted(e["dst"] for e in self.out_edges.get(uri, ()) if e["rel"] == rel)
         return sorted(e["src"] for e in self.in_edges.get(uri, ()) if e["rel"] == rel)
+
+    def member(self, uri: str) -> Member:
+        """An entity as an impact or lineage row shows it: type, name, owners, teams to notify."""
+        known = self._members.get(uri)
+        if known is None:
+            row = self.entities.get(uri)
+            owners = tuple(row["owners"]) if row else ()
+            known = self._members[uri] = Member(row["entity_type"] if row else None, row["name"] if row else None,
+                                                owners, tuple(self.teams_of(owners)))
+        return known
 
     def teams_of(self, owners: Iterable[str]) -> list[str]:
         """Teams to notify for an asset with these owners (as impact.sql): owning teams, and the
@@ -393,7 +415,7 @@ class SnapshotCache:
         snap = self._latest
         assert snap is not None
         return Snapshot(as_of, snap.entities, snap.out_edges, snap.in_edges, snap.impact, snap.deprecation,
-                        snap.failures, snap.scores, snap.loaded_at, snap.memo, snap._teams)
+                        snap.failures, snap.scores, snap.loaded_at, snap.memo, snap._teams, snap._members)
 
     def _current(self) -> Snapshot:
         now = datetime.now(timezone.utc)

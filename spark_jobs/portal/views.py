@@ -178,30 +178,50 @@ def closure_rows(snap: Snapshot, uri: str, direction: str, f: ClosureFilters) ->
     """Impact (downstream) or lineage (upstream) of `uri` with owners and teams, filtered and
     paged: the rows of sql/queries/impact.sql / lineage.sql."""
     summary = closure_summary(snap, uri, direction, f)
-    rows = summary["rows"]
-    return {"total": len(rows), "offset": f.offset, "limit": f.limit,
-            "rows": rows[f.offset:f.offset + f.limit], "teams": summary["teams"], "all_rows": rows}
+    found = summary["found"]
+    return {"total": len(found), "offset": f.offset, "limit": f.limit,
+            "rows": closure_dicts(snap, found[f.offset:f.offset + f.limit]), "teams": summary["teams"]}
+
+
+def all_closure_rows(snap: Snapshot, uri: str, direction: str, f: ClosureFilters) -> list[dict[str, Any]]:
+    """Every filtered row, unpaged (the CSV, the lineage picture)."""
+    return closure_dicts(snap, closure_summary(snap, uri, direction, f)["found"])
+
+
+def closure_dicts(snap: Snapshot, found: list[tuple[str, int, tuple[str, ...]]]) -> list[dict[str, Any]]:
+    rows = []
+    for other, depth, relations in found:
+        m = snap.member(other)
+        rows.append({"id": other, "entity_type": m.entity_type, "name": m.name, "depth": depth,
+                     "relations": list(relations), "owners": list(m.owners), "teams": list(m.teams)})
+    return rows
 
 
 def closure_summary(snap: Snapshot, uri: str, direction: str, f: ClosureFilters) -> dict[str, Any]:
-    """The filtered rows of one closure question and the teams to notify for them, kept per
-    snapshot: the next page, the CSV and the owners of the same question reuse them (a dataset at
-    the root of a domain impacts ~12,000 assets and ~800 teams; summing them is not per-page work)."""
+    """The filtered rows of one closure question, as (id, depth, relations), and the teams to
+    notify for them, kept per snapshot: the next page, the CSV and the owners of the same question
+    reuse them. Row dicts are made only for the rows a page shows: a dataset at the root of a
+    domain impacts ~12,000 assets and ~800 teams."""
     key = ("summary", uri, direction, f.depth, f.rel, f.entity_type, f.team)
     hit = snap.memo.get(key)
     if hit is not None:
         return hit
-    rows = [r for r in _closure(snap, uri, direction)
-            if (f.depth is None or r["depth"] <= f.depth) and (not f.rel or f.rel in r["relations"])
-            and (not f.entity_type or r["entity_type"] == f.entity_type) and (not f.team or f.team in r["teams"])]
-    summary = {"rows": rows, "teams": teams_to_notify(snap, rows)}
+    found = _closure(snap, uri, direction)
+    if f.depth is not None or f.rel or f.entity_type or f.team:
+        member = snap.member
+        found = [r for r in found
+                 if (f.depth is None or r[1] <= f.depth) and (not f.rel or f.rel in r[2])
+                 and (not f.entity_type or member(r[0]).entity_type == f.entity_type)
+                 and (not f.team or f.team in member(r[0]).teams)]
+    summary = {"found": found, "teams": teams_to_notify(snap, found)}
     _remember(snap, key, summary)
     return summary
 
 
 def present_types(snap: Snapshot, uri: str, direction: str) -> list[str]:
     """The entity types in a closure (the type filter's choices)."""
-    return sorted({r["entity_type"] for r in _closure(snap, uri, direction) if r["entity_type"]})
+    member = snap.member
+    return sorted({t for t in (member(r[0]).entity_type for r in _closure(snap, uri, direction)) if t})
 
 
 CLOSURES_KEPT = 256
@@ -213,38 +233,32 @@ def _remember(snap: Snapshot, key: tuple[Any, ...], value: Any) -> None:
     snap.memo[key] = value
 
 
-def _closure(snap: Snapshot, uri: str, direction: str) -> list[dict[str, Any]]:
-    """Every impact / lineage row of `uri`, nearest first, kept per snapshot for the next
-    request (a page and its filters, the CSV, the owners ask the same question)."""
+def _closure(snap: Snapshot, uri: str, direction: str) -> list[tuple[str, int, tuple[str, ...]]]:
+    """Every impact / lineage row of `uri` as (id, depth, relations), nearest first, then by id
+    (the index keeps them in that order), kept per snapshot for the next request."""
     key = (uri, direction)
     hit = snap.memo.get(key)
-    if hit is not None:
-        return hit
-    pairs = snap.impact.downstream(uri) if direction == "impact" else snap.impact.upstream(uri)
-    rows = []
-    for other, depth, relations in pairs:
-        entity = snap.entity(other)
-        owners = entity["owners"] if entity else []
-        rows.append({"id": other, "entity_type": entity["entity_type"] if entity else None,
-                     "name": entity["name"] if entity else None, "depth": depth, "relations": sorted(relations),
-                     "owners": list(owners), "teams": snap.teams_of(owners)})
-    rows.sort(key=lambda r: (r["depth"], r["id"]))
-    _remember(snap, key, rows)
-    return rows
+    if hit is None:
+        hit = snap.impact.downstream(uri) if direction == "impact" else snap.impact.upstream(uri)
+        _remember(snap, key, hit)
+    return hit
 
 
-def teams_to_notify(snap: Snapshot, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def teams_to_notify(snap: Snapshot, found: list[tuple[str, int, tuple[str, ...]]]) -> list[dict[str, Any]]:
     """Each team to tell about an impact set, with how many impacted assets it is accountable
     for and their owners (the owners to notify)."""
-    teams: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        for team in row["teams"]:
-            entry = teams.get(team)
-            if entry is None:
-                entry = teams[team] = {"team": team, "name": snap.name(team), "assets": 0, "owners": set()}
-            entry["assets"] += 1
-            entry["owners"].update(row["owners"])
-    return [{**t, "owners": sorted(t["owners"])} for _, t in sorted(teams.items())]
+    assets: dict[str, int] = {}
+    owners: dict[str, set[str]] = {}
+    member = snap.member
+    for row in found:
+        m = member(row[0])
+        for team in m.teams:
+            if team in assets:
+                assets[team] += 1
+                owners[team].update(m.owners)
+            else:
+                assets[team], owners[team] = 1, set(m.owners)
+    return [{"team": t, "name": snap.name(t), "assets": assets[t], "owners": sorted(owners[t])} for t in sorted(assets)]
 
 
 def owners_to_notify(snap: Snapshot, uri: str, f: ClosureFilters) -> list[dict[str, Any]]:
@@ -252,15 +266,13 @@ def owners_to_notify(snap: Snapshot, uri: str, f: ClosureFilters) -> list[dict[s
     teams, how many assets; kept with the question's summary."""
     summary = closure_summary(snap, uri, "impact", f)
     if "owners" not in summary:
-        owners: dict[str, dict[str, Any]] = {}
-        for row in summary["rows"]:
-            for owner in row["owners"]:
-                entry = owners.get(owner)
-                if entry is None:
-                    entry = owners[owner] = {**ref(snap, owner), "inactive": snap.owner_inactive(owner),
-                                             "teams": snap.teams_of([owner]), "assets": 0}
-                entry["assets"] += 1
-        summary["owners"] = [owners[k] for k in sorted(owners)]
+        assets: dict[str, int] = {}
+        member = snap.member
+        for row in summary["found"]:
+            for owner in member(row[0]).owners:
+                assets[owner] = assets.get(owner, 0) + 1
+        summary["owners"] = [{**ref(snap, o), "inactive": snap.owner_inactive(o), "teams": snap.teams_of([o]),
+                              "assets": assets[o]} for o in sorted(assets)]
     return summary["owners"]
 
 

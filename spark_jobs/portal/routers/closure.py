@@ -54,13 +54,12 @@ def closure_answer(snap: Snapshot, uri: str, direction: str, f: views.ClosureFil
     if not snap.has_impact:
         raise NotFound("graph.impact has not been built yet: run `mlg build` (its closure stage) first")
     answer = views.closure_rows(snap, uri, direction, f)
-    answer.pop("all_rows")
     return {"uri": uri, "direction": direction, **answer, "snapshot": views.snapshot_info(snap)}
 
 
 def as_csv(snap: Snapshot, uri: str, direction: str, f: views.ClosureFilters) -> Response:
     require_entity(snap, uri)
-    rows = views.closure_rows(snap, uri, direction, f)["all_rows"]
+    rows = views.all_closure_rows(snap, uri, direction, f)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

@@ -111,7 +111,8 @@ def lineage_page(request: Request, state: State, snap: SnapshotDep, uri: UriQuer
     f = views.ClosureFilters(depth=depth, limit=1000)
     up = views.closure_rows(snap, uri, "lineage", f)
     down = views.closure_rows(snap, uri, "impact", f)
-    picture = svg.layout(snap, uri, up["all_rows"], down["all_rows"])
+    picture = svg.layout(snap, uri, views.all_closure_rows(snap, uri, "lineage", f),
+                         views.all_closure_rows(snap, uri, "impact", f))
     return page(request, "lineage.html", tab="lineage", depth=depth, picture=picture, upstream=up,
                 downstream=down, **context)
 
