@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote_plus, urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -24,8 +25,23 @@ router = APIRouter(include_in_schema=False)
 
 
 def _url(path: str, **params: Any) -> str:
-    return path + ("?" + urlencode({k: v for k, v in params.items() if v not in (None, "")}, doseq=True)
-                   if any(v not in (None, "") for v in params.values()) else "")
+    """`path?k=v&…` (as urlencode with doseq), leaving out empty values. Pages link every row to its
+    entity, owners and teams: the same few thousand URIs quoted again on every page dominated
+    rendering, so each value's quoting is kept."""
+    pairs = []
+    for key, value in params.items():
+        if value in (None, ""):
+            continue
+        if isinstance(value, (list, tuple)):
+            pairs.extend(f"{_quoted(key)}={_quoted(str(v))}" for v in value)
+        else:
+            pairs.append(f"{_quoted(key)}={_quoted(str(value))}")
+    return path + ("?" + "&".join(pairs) if pairs else "")
+
+
+@lru_cache(maxsize=65_536)
+def _quoted(text: str) -> str:
+    return quote_plus(text)
 
 
 def _environment() -> Environment:
