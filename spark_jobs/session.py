@@ -212,12 +212,36 @@ def retry_waits_ms(retry_s: float) -> tuple[int, int]:
     return retries, cap
 
 
-def bound_retries(spark, retry_s: float) -> None:
-    """Retry an unreachable remote server for about `retry_s` (Settings.spark_retry_s)."""
-    from pyspark.sql.connect.client.retries import DefaultPolicy
+def bounded_policy(retry_s: float):
+    """pyspark's default retry policy, its waits adding up to about `retry_s`, and shared by all
+    of a client's calls: once one call has given up on the server, the others stop retrying at
+    their next wake-up (pyspark releases a broken query from a background pool that the process
+    waits for at exit: each release would otherwise wait as long again)."""
+    from pyspark.sql.connect.client.retries import DefaultPolicy, RetryPolicyState
+
+    class GiveUpTogether(RetryPolicyState):
+        def next_attempt(self):
+            wait = super().next_attempt()
+            if wait is None:
+                self.policy.gave_up = True
+            return wait
+
+    class BoundedPolicy(DefaultPolicy):
+        gave_up = False
+
+        def can_retry(self, e: BaseException) -> bool:
+            return not self.gave_up and super().can_retry(e)
+
+        def to_state(self) -> RetryPolicyState:
+            return GiveUpTogether(self)
 
     retries, cap = retry_waits_ms(retry_s)
-    spark._client.set_retry_policies([DefaultPolicy(max_retries=retries, max_backoff=cap)])
+    return BoundedPolicy(max_retries=retries, max_backoff=cap)
+
+
+def bound_retries(spark, retry_s: float) -> None:
+    """Retry an unreachable remote server for about `retry_s` (Settings.spark_retry_s)."""
+    spark._client.set_retry_policies([bounded_policy(retry_s)])
 
 
 def engine_lost(exc: BaseException) -> bool:

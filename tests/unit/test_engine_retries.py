@@ -7,10 +7,10 @@ from __future__ import annotations
 import grpc
 import pytest
 from pyspark.errors import PySparkException
-from pyspark.sql.connect.client.retries import DefaultPolicy, Retrying
+from pyspark.sql.connect.client.retries import Retrying
 
 from spark_jobs.config import ConfigError, Settings
-from spark_jobs.session import engine_lost, retry_waits_ms
+from spark_jobs.session import bounded_policy, engine_lost
 
 
 class Unavailable(grpc.RpcError):
@@ -25,10 +25,13 @@ class Unavailable(grpc.RpcError):
 
 def _give_up_after(retry_s: float) -> tuple[float, BaseException]:
     """Seconds pyspark's own retry loop waits on a dead server under our policy, and what it raises."""
-    retries, cap = retry_waits_ms(retry_s)
+    return _retry_until_given_up(bounded_policy(retry_s))
+
+
+def _retry_until_given_up(policy) -> tuple[float, BaseException]:
     waited = []
-    with pytest.raises(PySparkException) as raised:
-        for attempt in Retrying([DefaultPolicy(max_retries=retries, max_backoff=cap)], sleep=waited.append):
+    with pytest.raises((PySparkException, grpc.RpcError)) as raised:
+        for attempt in Retrying([policy], sleep=waited.append):
             with attempt:
                 raise Unavailable()
     return sum(waited), raised.value
@@ -39,6 +42,13 @@ def test_a_dead_server_is_retried_for_about_the_configured_time(retry_s):
     waited, error = _give_up_after(retry_s)
     assert retry_s <= waited <= retry_s * 1.5 + 1
     assert engine_lost(error)
+
+
+def test_once_one_call_gave_up_on_the_server_the_others_stop_retrying():
+    policy = bounded_policy(10)  # one client's: its queries and pyspark's background releases
+    first, _ = _retry_until_given_up(policy)
+    later, error = _retry_until_given_up(policy)
+    assert first >= 10 and later == 0 and engine_lost(error)
 
 
 def test_only_an_unreachable_engine_counts_as_lost():
