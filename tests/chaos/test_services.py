@@ -5,8 +5,9 @@ simulator's ground truth row for row, with no landed event lost or landed twice,
 seeing a half-written table or alias, the failure recorded in `ops.runs`, and the search
 aliases (embedded and OpenSearch) on one complete snapshot.
 
-Only in `make chaos` (not chaos_core): each starts a JVM (a Spark Connect server: ~30-60 s
-here, and a JVM build of the scale-1 change takes minutes; an OpenSearch node: ~30 s).
+Only in `make chaos` (not chaos_core): each starts JVMs. The Spark Connect server starts in
+~10-15 s here, but the rerun on it (a whole scale-1 build and reconcile on a 2-core local JVM)
+takes 12-15 min on this shared machine; the OpenSearch scenario takes ~2-3 min.
 """
 
 from __future__ import annotations
