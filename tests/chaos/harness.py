@@ -406,9 +406,9 @@ def _published_rows(settings: Settings, backend: str) -> list[dict]:
 
 
 class AliasReaders(Poller):
-    """A reader of the search server's aliases while `mlg` runs: each answer (the index an alias
-    names, the documents it holds) must be one a complete publish left (checked afterwards);
-    the node being down (killed) is counted, not an error."""
+    """A reader of the search server's aliases while `mlg` runs: each answer (the index that served
+    a search of the alias, the documents it holds) must be one a complete publish left (checked
+    afterwards); the node being down (killed) is counted, not an error."""
 
     def __init__(self, url: str, prefix: str, period_s: float = 0.2) -> None:
         from spark_jobs.search import cluster
@@ -419,13 +419,17 @@ class AliasReaders(Poller):
         self.down = 0
 
     def poll_once(self) -> None:
+        # one search per alias, answering which index served it and with how many documents (an
+        # alias lookup then a count would be two answers: the alias may move between them)
+        body = {"size": 0, "aggs": {"served_by": {"terms": {"field": "_index", "size": 10}}}}
         for kind, alias in self.aliases.items():
             try:
-                targets = self.server.alias_targets(alias)
-                if targets:
-                    self.seen.append((kind, ",".join(sorted(targets)), self.server.count(alias)))
-            except Exception:  # noqa: BLE001 - the node is down (killed) or restarting
+                answer = self.server.client.search(index=alias, body=body)
+            except Exception:  # noqa: BLE001 - the node is down (killed) or restarting, or no alias yet
                 self.down += 1
+                continue
+            for bucket in answer["aggregations"]["served_by"]["buckets"]:
+                self.seen.append((kind, bucket["key"], bucket["doc_count"]))
 
     def assert_consistent(self, settings: Settings) -> int:
         complete = {}  # index name (`<prefix>-<kind>-<snapshot>…`) -> the documents its publish counted
