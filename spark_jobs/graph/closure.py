@@ -5,21 +5,18 @@ dependency hops; `relations` are the relations on the shortest paths from src to
 distinct). Lineage (upstream) is the same table read from `dst`. An entity on a cycle depends on
 itself (a row with src = dst), as in a transitive closure; queries leave those out.
 
-The DataFrame implementation (`closure_dataframe`) works on coded edges (`coding`: entities as
-ints, relation sets as bit masks) and builds the closure bottom-up, which costs one join and one
-grouping per round and grows with the output: `peel` closes an entity once everything it depends
-on is closed (an entity's rows are its edges plus its children's rows one hop further), and the
-entities it never reaches, those on or reaching a cycle, are closed by `close_the_core` (a
-semi-naive walk over the core's own edges, then one join through the edges leaving it). Rows
-of chosen sources alone (the incremental update) come from a semi-naive walk from them (`walk`).
-Every round is written as Parquet so every join reads materialised data. It runs on any engine;
-`spark_jobs.graph.gf` has a GraphFrames one (semi-naive message passing, with the string-level
-`next_frontier` / `level_pairs` below).
+The DataFrame implementation (`closure_dataframe`) is semi-naive evaluation on coded edges
+(`coding`: entities as ints, relation sets as bit masks, so every join, grouping and anti-join
+shuffles four fixed-width columns): level d holds the pairs first reached at depth d, level d+1
+is level d joined with the dependency edges minus every pair already reached, until a level is
+empty (fixpoint) or `max_depth`. The whole closure of a large graph is built bottom-up instead
+(`spark_jobs.graph.bottom_up`), which needs no anti-join. Each level or round is written as
+Parquet so every join reads materialised data. It runs on any engine; `spark_jobs.graph.gf` has a GraphFrames one (message
+passing over URIs, with the string-level `next_frontier` / `level_pairs` below).
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -30,7 +27,9 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 ClosureEngine = Literal["auto", "dataframe", "graphframes"]
+ClosureMethod = Literal["auto", "walk", "bottom_up"]
 DEFAULT_MAX_DEPTH = 64
+BOTTOM_UP_MIN_EDGES = 500_000  # about where bottom-up overtakes the walk (BENCHMARKS.md, issue 16)
 _EDGES_SCHEMA = "src string, dst string, rel string"
 _LEVEL_SCHEMA = "src string, dst string, relations array<string>, min_depth int"
 
@@ -77,13 +76,16 @@ class ClosureResult:
 
 
 def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
-                      max_depth: int = DEFAULT_MAX_DEPTH, sources: DataFrame | None = None) -> ClosureResult:
-    """Transitive closure of the dependency edges `deps` (src, dst, rel), up to `max_depth` hops.
+                      max_depth: int = DEFAULT_MAX_DEPTH, sources: DataFrame | None = None,
+                      method: ClosureMethod = "auto") -> ClosureResult:
+    """Transitive closure of the dependency edges `deps` (src, dst, rel), up to `max_depth` hops,
+    on coded edges (`coding`): semi-naive (`walk`), or bottom-up (`bottom_up`) for the whole
+    closure of a graph of at least `BOTTOM_UP_MIN_EDGES` coded edges (`method` forces one).
 
-    The whole closure is built bottom-up (`peel`, then `close_the_core` for what reaches a cycle).
-    With `sources` (a frame with a `src` column) only the rows of those sources are computed, by
-    a semi-naive walk from them (`walk`): each source's rows do not depend on the others, so they
-    are exactly its rows in the whole closure (what the incremental update re-derives)."""
+    With `sources` (a frame with a `src` column) only the rows of those sources are computed,
+    by a walk from them: each source's walk is independent of the others, so they are exactly
+    its rows in the whole closure (what the incremental update re-derives)."""
+    from spark_jobs.graph import bottom_up
     from spark_jobs.graph.coding import MAX_DEPTH_CODED, decode, encode, node_ids
 
     if not 1 <= max_depth <= MAX_DEPTH_CODED - 2:  # depths go to max_depth + 1
@@ -92,136 +94,50 @@ def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
     bound = max_depth + 1
     graph = encode(spark, deps, scratch=scratch)
     edges = graph.edges(spark)
-    if sources is None:
-        done, core = peel(spark, edges, scratch=f"{scratch}/peel", bound=bound)
-        paths = done + close_the_core(spark, edges, core, done, scratch=f"{scratch}/core", bound=bound)
-    else:
+    if sources is not None:
         first = edges.join(node_ids(spark, graph, sources), "src", "left_semi")
-        paths = walk(spark, edges, first, scratch=f"{scratch}/walk", bound=bound)
-    rows = _read_rows(spark, paths)
+        paths, _ = walk(spark, edges, first, scratch=f"{scratch}/walk", bound=bound)
+    elif method == "bottom_up" or (method == "auto" and edges.count() >= BOTTOM_UP_MIN_EDGES):
+        paths = bottom_up.closure_paths(spark, edges, scratch=f"{scratch}/bottom-up", bound=bound)
+    else:
+        paths, _ = walk(spark, edges, edges, scratch=f"{scratch}/walk", bound=bound)
+    rows = read_rows(spark, paths)
     sizes = {r["depth"]: r["count"] for r in rows.groupBy("depth").count().collect()}
     level_sizes = [sizes.get(d, 0) for d in range(1, max((d for d in sizes if d <= max_depth), default=0) + 1)]
     return ClosureResult(decode(spark, graph, rows.where(rows.depth <= max_depth)), level_sizes,
                          converged=sizes.get(bound, 0) == 0, engine="dataframe")
 
 
-def shortest(rows: DataFrame) -> DataFrame:
-    """Per (src, dst) of coded rows (src, dst, depth, mask): the smallest depth and the union of
-    the masks of the rows at that depth (the relations of every shortest path). After the union
-    per depth there is one mask per (src, dst, depth), so the smallest (depth, mask) is a plain
-    `min` of depth * 2^MASK_BITS + mask (a `min` of a struct is far slower on pysail)."""
-    from pyspark.sql import functions as F
-
-    from spark_jobs.graph.coding import MASK_BITS
-
-    per_depth = rows.groupBy("src", "dst", "depth").agg(F.bit_or("mask").alias("mask"))
-    best = (per_depth.groupBy("src", "dst")
-            .agg(F.min(F.shiftleft(F.col("depth").cast("bigint"), MASK_BITS).bitwiseOR(F.col("mask"))).alias("best")))
-    return best.select("src", "dst", F.shiftright("best", MASK_BITS).cast("int").alias("depth"),
-                       F.col("best").bitwiseAND(F.lit((1 << MASK_BITS) - 1)).alias("mask"))
-
-
-def extend(edges: DataFrame, closed: DataFrame, *, bound: int) -> DataFrame:
-    """Rows through one more hop in front: for each edge (v, c) the row (v, c) at depth 1 and
-    (v, x) at depth + 1 for every closure row (c, x) of `closed`, up to depth `bound`."""
-    from pyspark.sql import functions as F
-
-    e, c = edges.alias("e"), closed.alias("c")
-    through = (e.join(c.where(F.col("depth") < bound), F.col("e.dst") == F.col("c.src"))
-               .select(F.col("e.src").alias("src"), F.col("c.dst").alias("dst"), (F.col("c.depth") + 1).alias("depth"),
-                       F.col("e.mask").bitwiseOR(F.col("c.mask")).alias("mask")))
-    return edges.select("src", "dst", F.lit(1).alias("depth"), "mask").unionByName(through)
-
-
-def peel(spark: SparkSession, edges: DataFrame, *, scratch: str, bound: int) -> tuple[list[str], DataFrame]:
-    """Dynamic programming bottom-up: an entity's closure is the union over its dependency edges
-    (v, c) of c at depth 1 and c's closure one hop further (`extend`, then `shortest`). Round k
-    closes the entities all of whose edges lead to entities closed before (sinks have nothing to
-    close), with one join and one grouping and no anti-join. Entities on a cycle or reaching one
-    are never ready: they are returned as the core (a frame of `node` ids), with the paths of the
-    closed rows."""
-    from pyspark.sql import functions as F
-
-    pending_path = f"{scratch}/pending-0000"
-    edges.select(F.col("src").alias("node")).distinct().write.mode("overwrite").parquet(pending_path)
-    paths: list[str] = []
-    for k in itertools.count(1):
-        pending = spark.read.schema("node int").parquet(pending_path)
-        waiting = edges.join(pending.select(F.col("node").alias("dst")), "dst", "left_semi")
-        ready_path = f"{scratch}/ready-{k:04d}"
-        pending.join(waiting.select(F.col("src").alias("node")), "node", "left_anti") \
-            .write.mode("overwrite").parquet(ready_path)
-        ready = spark.read.schema("node int").parquet(ready_path)
-        if ready.limit(1).count() == 0:
-            return paths, pending
-        out = edges.join(ready.select(F.col("node").alias("src")), "src", "left_semi")
-        rows = extend(out, _read_rows(spark, paths), bound=bound)
-        path = f"{scratch}/round-{k:04d}"
-        shortest(rows).write.mode("overwrite").parquet(path)
-        paths.append(path)
-        pending_path = f"{scratch}/pending-{k:04d}"
-        pending.join(ready, "node", "left_anti").write.mode("overwrite").parquet(pending_path)
-    raise AssertionError("unreachable")  # itertools.count() does not end
-
-
-def close_the_core(spark: SparkSession, edges: DataFrame, core: DataFrame, done: list[str], *, scratch: str,
-                   bound: int) -> list[str]:
-    """The rows of the core (entities on or reaching a cycle), given the closed rows `done` of
-    everything else. A shortest path between two core entities stays in the core (every entity on
-    it reaches a cycle), so those rows are the semi-naive closure of the core's own edges. A
-    shortest path from the core to a closed entity x leaves the core once, by an exit edge
-    (y, c): its rows are the core rows (s, y), or s itself, joined with y's exit rows (y, x),
-    which are `extend` over the exit edges and the closed rows."""
-    from pyspark.sql import functions as F
-
-    if core.limit(1).count() == 0:
-        return []
-    from_core = edges.join(core.select(F.col("node").alias("src")), "src", "left_semi")
-    inner = from_core.join(core.select(F.col("node").alias("dst")), "dst", "left_semi")
-    exits = from_core.join(core.select(F.col("node").alias("dst")), "dst", "left_anti")
-    paths = walk(spark, inner, inner, scratch=f"{scratch}/walk", bound=bound)
-    exit_path = f"{scratch}/exit"
-    shortest(extend(exits, _read_rows(spark, done), bound=bound)).write.mode("overwrite").parquet(exit_path)
-    # s reaches y at depth 0 (itself) or by a core row; a core row (s, s) is a cycle, never shorter
-    within = core.select(F.col("node").alias("src"), F.col("node").alias("dst"), F.lit(0).alias("depth"),
-                         F.lit(0).cast("bigint").alias("mask"))
-    if paths:
-        within = within.unionByName(_read_rows(spark, paths).where(F.col("src") != F.col("dst")))
-    w, x = within.alias("w"), _read_rows(spark, [exit_path]).alias("x")
-    out = (w.join(x, F.col("w.dst") == F.col("x.src"))
-           .select(F.col("w.src").alias("src"), F.col("x.dst").alias("dst"),
-                   (F.col("w.depth") + F.col("x.depth")).alias("depth"),
-                   F.col("w.mask").bitwiseOR(F.col("x.mask")).alias("mask"))
-           .where(F.col("depth") <= bound))
-    out_path = f"{scratch}/out"
-    shortest(out).write.mode("overwrite").parquet(out_path)
-    return [*paths, out_path]
-
-
-def walk(spark: SparkSession, edges: DataFrame, first: DataFrame, *, scratch: str, bound: int) -> list[str]:
+def walk(spark: SparkSession, edges: DataFrame, first: DataFrame, *, scratch: str,
+         bound: int) -> tuple[list[str], list[int]]:
     """Semi-naive evaluation from the coded edges `first` (level 1): level d + 1 is level d
     joined with `edges` minus every pair already reached, until a level is empty or `bound`.
-    Each level is written as Parquet so every join reads materialised data; returns their paths."""
+    Each level is written as Parquet so every join reads materialised data; returns the paths
+    and sizes of the non-empty levels."""
     from pyspark.sql import functions as F
 
     paths: list[str] = []
+    sizes: list[int] = []
     frontier = first.select("src", "dst", "mask")
     for depth in range(1, bound + 1):
         path = f"{scratch}/level-{depth:04d}"
         frontier.select("src", "dst", F.lit(depth).alias("depth"), "mask").write.mode("overwrite").parquet(path)
-        if _read_rows(spark, [path]).limit(1).count() == 0:
+        size = read_rows(spark, [path]).count()
+        if size == 0:
             break
         paths.append(path)
-        f, e = _read_rows(spark, [path]).alias("f"), edges.alias("e")
+        sizes.append(size)
+        f, e = read_rows(spark, [path]).alias("f"), edges.alias("e")
         step = f.join(e, F.col("f.dst") == F.col("e.src")).select(
             F.col("f.src").alias("src"), F.col("e.dst").alias("dst"),
             F.col("f.mask").bitwiseOR(F.col("e.mask")).alias("mask"))
         frontier = (step.groupBy("src", "dst").agg(F.bit_or("mask").alias("mask"))
-                    .join(_read_rows(spark, paths).select("src", "dst"), ["src", "dst"], "left_anti"))
-    return paths
+                    .join(read_rows(spark, paths).select("src", "dst"), ["src", "dst"], "left_anti"))
+    return paths, sizes
 
 
-def _read_rows(spark: SparkSession, paths: list[str]) -> DataFrame:
+def read_rows(spark: SparkSession, paths: list[str]) -> DataFrame:
+    """Coded closure rows (src, dst, depth, mask) written at `paths`."""
     from spark_jobs.graph.coding import CODED_ROWS_SCHEMA
 
     if not paths:
