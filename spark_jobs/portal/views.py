@@ -276,9 +276,9 @@ def owners_to_notify(snap: Snapshot, uri: str, f: ClosureFilters) -> list[dict[s
     return summary["owners"]
 
 
-def most_assets(entries: list[dict[str, Any]], shown: int) -> list[dict[str, Any]]:
-    """The `shown` teams or owners accountable for the most impacted assets, most first."""
-    key = "team" if entries and "team" in entries[0] else "id"
+def most_assets(entries: list[dict[str, Any]], shown: int, *, key: str) -> list[dict[str, Any]]:
+    """The `shown` teams or owners (`key`: their URI field) accountable for the most impacted
+    assets, most first."""
     return sorted(entries, key=lambda e: (-e["assets"], e[key]))[:shown]
 
 

@@ -145,8 +145,8 @@ def impact_page(request: Request, state: State, snap: SnapshotDep, uri: UriQuery
     shown = state.portal.notify_shown
     filters = {"depth": f.depth, "rel": f.rel, "type": f.entity_type, "team": f.team, "as_of": as_of}
     return page(request, "impact.html", tab="impact", f=f, impact=answer,
-                teams=views.most_assets(answer["teams"], shown), teams_total=len(answer["teams"]),
-                owners=views.most_assets(owners, shown), owners_total=len(owners),
+                teams=views.most_assets(answer["teams"], shown, key="team"), teams_total=len(answer["teams"]),
+                owners=views.most_assets(owners, shown, key="id"), owners_total=len(owners),
                 owners_url=_url("/api/v1/owners", uri=uri, **filters),
                 present_types=views.present_types(snap, uri, "impact"),
                 csv_url=_url("/api/v1/impact", uri=uri, **filters, format="csv"), **context)
