@@ -77,14 +77,18 @@ class ClosureResult:
 
 def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
                       max_depth: int = DEFAULT_MAX_DEPTH, sources: DataFrame | None = None,
-                      method: ClosureMethod = "auto") -> ClosureResult:
+                      destinations: DataFrame | None = None, method: ClosureMethod = "auto") -> ClosureResult:
     """Transitive closure of the dependency edges `deps` (src, dst, rel), up to `max_depth` hops,
     on coded edges (`coding`): semi-naive (`walk`), or bottom-up (`bottom_up`) for the whole
     closure of a graph of at least `BOTTOM_UP_MIN_EDGES` coded edges (`method` forces one).
 
     With `sources` (a frame with a `src` column) only the rows of those sources are computed,
     by a walk from them: each source's walk is independent of the others, so they are exactly
-    its rows in the whole closure (what the incremental update re-derives)."""
+    its rows in the whole closure (what the incremental update re-derives). With `destinations`
+    (a frame with a `dst` column) only the rows reaching those, by the same walk over the reversed
+    edges: a shortest path and the relations on it read the same either way."""
+    from pyspark.sql import functions as F
+
     from spark_jobs.graph import bottom_up
     from spark_jobs.graph.coding import MAX_DEPTH_CODED, decode, encode, node_ids
 
@@ -94,6 +98,12 @@ def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
     bound = max_depth + 1
     graph = encode(spark, deps, scratch=scratch)
     edges = graph.edges(spark)
+    if sources is not None and destinations is not None:
+        raise ValueError("closure_dataframe takes sources or destinations, not both")
+    reversed_ = destinations is not None
+    if reversed_:
+        edges = edges.select(F.col("dst").alias("src"), F.col("src").alias("dst"), "mask")
+        sources = destinations.select(F.col("dst").alias("src"))
     if sources is not None:
         first = edges.join(node_ids(spark, graph, sources), "src", "left_semi")
         paths, _ = walk(spark, edges, first, scratch=f"{scratch}/walk", bound=bound)
@@ -102,6 +112,8 @@ def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
     else:
         paths, _ = walk(spark, edges, edges, scratch=f"{scratch}/walk", bound=bound)
     rows = read_rows(spark, paths)
+    if reversed_:
+        rows = rows.select(F.col("dst").alias("src"), F.col("src").alias("dst"), "depth", "mask")
     sizes = {r["depth"]: r["count"] for r in rows.groupBy("depth").count().collect()}
     level_sizes = [sizes.get(d, 0) for d in range(1, max((d for d in sizes if d <= max_depth), default=0) + 1)]
     return ClosureResult(decode(spark, graph, rows.where(rows.depth <= max_depth)), level_sizes,

@@ -1,13 +1,18 @@
 """Incremental impact closure: keep graph.impact equal to the full closure of the current
-dependency edges by re-deriving only the sources a change can reach.
+dependency edges by re-deriving only the rows a change can reach.
 
-A dependency edge u -> v added, removed, or with a relation changed can only change the rows of
-sources that reach u (u itself and every s with (s, u) in the closure before the change: the
-first changed edge on any new path starts at a vertex the old closure already reached). Those
-sources' rows are recomputed from scratch over the new edges (so a removed edge removes exactly
-the pairs no other path supports, with the shortest depth and relations of what is left), the
-recomputed rows are compared with the stored ones, and only the difference is applied to
-graph.impact, in one MERGE (one Delta commit). No difference, no commit.
+A dependency edge u -> v added, removed, or with a relation changed can only change rows (s, d)
+with s reaching u and v reaching d. Either end bounds them, so the update re-derives whichever
+set of rows is smaller (`Direction`):
+- by source: the rows of u and of every s with (s, u) in the closure before the change (the first
+  changed edge on any new path starts at a vertex the old closure already reached);
+- by destination: the rows reaching v or any d with (v, d) in the closure before the change (the
+  last changed edge on any new path ends at a vertex from which the old closure reaches d).
+A change below a widely reached entity (a cycle's members reach most of the graph) has few
+destinations; one near a leaf source has few sources. Those rows are recomputed from scratch
+over the new edges (so a removed edge removes exactly the pairs no other path supports, with
+the shortest depth and relations of what is left), compared with the stored ones, and only the
+difference is applied to graph.impact, in one MERGE (one Delta commit). No difference, no commit.
 
 The change is the difference between the dependency edges of two graph.edges versions (the one
 the closure was last computed from, and now), so it is right whatever happened in between
@@ -18,7 +23,7 @@ computation is cheaper or the old version cannot be read; the caller then runs t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from spark_jobs import tables
 from spark_jobs.config import Settings
@@ -28,15 +33,18 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 _DEPS_SCHEMA = "src string, dst string, rel string"
+Direction = Literal["auto", "sources", "destinations"]
 
 
 @dataclass
 class ImpactUpdate:
-    """What an incremental update did: the dependency edges that changed, the sources whose
-    rows were re-derived, and the rows upserted / deleted in graph.impact (0 and 0: no commit)."""
+    """What an incremental update did: the dependency edges that changed, the entities whose
+    rows were re-derived (sources or destinations: `direction`), and the rows upserted / deleted
+    in graph.impact (0 and 0: no commit)."""
 
     changed_edges: int
-    affected_sources: int = 0
+    direction: str = ""
+    affected_entities: int = 0
     affected_rows: int = 0
     upserted: int = 0
     deleted: int = 0
@@ -64,6 +72,16 @@ def affected_sources(impact: DataFrame, changed: DataFrame) -> DataFrame:
     return tails.unionByName(upstream).distinct()
 
 
+def affected_destinations(impact: DataFrame, changed: DataFrame) -> DataFrame:
+    """Destinations whose closure rows a change of `changed` edges may alter: each changed edge's
+    head and everything that head reached in `impact` (the closure before the change)."""
+    from pyspark.sql import functions as F
+
+    heads = changed.select("dst").distinct()
+    downstream = impact.join(heads.select(F.col("dst").alias("src")), "src", "left_semi").select("dst")
+    return heads.unionByName(downstream).distinct()
+
+
 def read_version(spark: SparkSession, settings: Settings, name: str, version: int) -> DataFrame:
     """A table as of an earlier version. The data files come from the Delta log read by delta-rs
     and are read as Parquet: pysail's own time travel fails for versions before the latest
@@ -84,11 +102,12 @@ def read_version(spark: SparkSession, settings: Settings, name: str, version: in
 
 def update_impact(spark: SparkSession, settings: Settings, *, since_edges_version: int, edges_version: int,
                   run_id: str, scratch: str, max_fraction: float, max_depth: int = DEFAULT_MAX_DEPTH,
-                  ) -> ImpactUpdate | None:
+                  direction: Direction = "auto") -> ImpactUpdate | None:
     """Bring graph.impact from the closure of graph.edges@since_edges_version to that of
     graph.edges@edges_version. The caller has checked that graph.impact holds the former.
-    None (nothing written) when the change touches more than `max_fraction` of the dependency
-    edges or of the closure's rows, or the old edges version cannot be read (vacuumed)."""
+    `direction` picks the rows re-derived: by source, by destination, or (auto) whichever are
+    fewer. None (nothing written) when the change touches more than `max_fraction` of the
+    dependency edges or of the closure's rows, or the old edges version cannot be read (vacuumed)."""
     from pyspark.sql import functions as F
 
     impact_version = tables.version(settings, "graph.impact")
@@ -112,15 +131,20 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
         return None
 
     impact = tables.read(spark, settings, "graph.impact", at_version=impact_version)
-    sources_path = f"{scratch}/affected"
-    affected_sources(impact, changed).write.mode("overwrite").parquet(sources_path)
-    sources = spark.read.schema("src string").parquet(sources_path)
-    stored = impact.join(sources, "src", "left_semi")
-    n_sources, n_rows = sources.count(), stored.count()
+    candidates = []
+    for side, end, affected in (("sources", "src", affected_sources), ("destinations", "dst", affected_destinations)):
+        if direction in ("auto", side):
+            path = f"{scratch}/affected-{side}"
+            affected(impact, changed).write.mode("overwrite").parquet(path)
+            entities = spark.read.schema(f"{end} string").parquet(path)
+            stored = impact.join(entities, end, "left_semi")
+            candidates.append((stored.count(), entities.count(), side, entities, stored))
+    n_rows, n_entities, side, entities, stored = min(candidates, key=lambda c: (c[0], c[1]))
     if n_rows > max_fraction * max(tables.row_count(settings, "graph.impact", impact_version), 1):
         return None
 
-    result = closure_dataframe(spark, new, scratch=f"{scratch}/closure", max_depth=max_depth, sources=sources)
+    result = closure_dataframe(spark, new, scratch=f"{scratch}/closure", max_depth=max_depth,
+                               **{side: entities})
     fresh = result.pairs
     o, n = stored.alias("o"), fresh.alias("n")
     diff = (o.join(n, (F.col("o.src") == F.col("n.src")) & (F.col("o.dst") == F.col("n.dst")), "full_outer")
@@ -135,7 +159,7 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
     changes = spark.read.schema("src string, dst string, min_depth int, relations array<string>, _delete boolean") \
         .parquet(diff_path)
     counts = {r["_delete"]: r["count"] for r in changes.groupBy("_delete").count().collect()}
-    update = ImpactUpdate(n_changed, n_sources, n_rows, counts.get(False, 0), counts.get(True, 0),
+    update = ImpactUpdate(n_changed, side, n_entities, n_rows, counts.get(False, 0), counts.get(True, 0),
                           result.level_sizes, result.converged)
     if update.committed:
         _merge_changes(spark, changes, run_id=run_id)

@@ -2,8 +2,8 @@
 edges) up to date in one commit, then graph.deprecation_candidates from it.
 
 Incremental by default: when graph.impact is still the version the last successful closure run
-wrote (its `impact_version` in ops.runs), only the sources the dependency-edge change since that
-run's `edges_version` reaches are re-derived and the difference is MERGEd (`graph.incremental`);
+wrote (its `impact_version` in ops.runs), only the rows the dependency-edge change since that
+run's `edges_version` can reach (by source or by destination, whichever are fewer) are re-derived and the difference is MERGEd (`graph.incremental`);
 a run with no dependency-edge change writes no graph.impact version. It recomputes the closure
 whole (one overwrite) on the first run, when graph.impact was written by anything else, when the
 last closure was cut at max_depth or computed to another depth, or when the change is larger than
@@ -81,7 +81,8 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
         if update is not None:
             metrics.update(mode="incremental" if update.committed else "unchanged",
                            changed_dependency_edges=update.changed_edges,
-                           affected_sources=update.affected_sources, affected_rows=update.affected_rows,
+                           direction=update.direction, affected_entities=update.affected_entities,
+                           affected_rows=update.affected_rows,
                            upserted=update.upserted, deleted=update.deleted, converged=update.converged,
                            depth=len([n for n in update.level_sizes if n]), engine="dataframe")
         else:

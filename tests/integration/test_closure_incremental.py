@@ -43,19 +43,20 @@ edge = st.tuples(st.sampled_from(NODES), st.sampled_from(RELS), st.sampled_from(
 step = st.tuples(st.lists(edge, max_size=3), st.lists(st.integers(0, 40), max_size=3))
 
 
-@hsettings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.parametrize("direction", ["sources", "destinations"])
+@hsettings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=st.lists(edge, min_size=1, max_size=10), cycle=st.lists(st.sampled_from(NODES), min_size=1,
                                                                      max_size=4, unique=True),
        steps=st.lists(step, min_size=1, max_size=4))
-def test_maintained_closure_equals_a_fresh_one_after_every_step(tmp_path, start, cycle, steps):
+def test_maintained_closure_equals_a_fresh_one_after_every_step(tmp_path, direction, start, cycle, steps):
     from spark_jobs.session import spark_session
 
     settings = Settings.load(env={}, lakehouse=str(tmp_path / uuid.uuid4().hex))
     with spark_session(settings) as spark:  # its own catalog: graph.* names this example's lakehouse
-        maintain_and_compare(spark, settings, tmp_path / uuid.uuid4().hex, start, cycle, steps)
+        maintain_and_compare(spark, settings, tmp_path / uuid.uuid4().hex, start, cycle, steps, direction)
 
 
-def maintain_and_compare(spark, settings, tmp_path, start, cycle, steps):
+def maintain_and_compare(spark, settings, tmp_path, start, cycle, steps, direction):
     # a cycle (a one-node one is a self loop) through a forward relation, among random edges
     start = start + [(a, FORWARD[0], b) for a, b in zip(cycle, cycle[1:] + cycle[:1])]
     known: dict[tuple[str, str, str], bool] = {}
@@ -85,8 +86,8 @@ def maintain_and_compare(spark, settings, tmp_path, start, cycle, steps):
         now = tables.version(settings, "graph.edges")
         impact_before = tables.version(settings, "graph.impact")
         update = update_impact(spark, settings, since_edges_version=base, edges_version=now, run_id=f"r{n}",
-                               scratch=str(tmp_path / f"inc{n}"), max_fraction=float("inf"))
-        assert update is not None
+                               scratch=str(tmp_path / f"inc{n}"), max_fraction=float("inf"), direction=direction)
+        assert update is not None and update.direction in ("", direction)
         assert rows_of(tables.read(spark, settings, "graph.impact")) == \
             fresh_closure(spark, settings, str(tmp_path / f"full{n}"))
         # one commit when the closure changed, none when it did not
@@ -108,8 +109,33 @@ def test_removing_one_of_two_paths_keeps_the_pair_at_the_longer_depth(spark, set
                            scratch=str(tmp_path / "i"), max_fraction=float("inf"))
     rows = {(r.src, r.dst): r.min_depth for r in tables.read(spark, settings, "graph.impact").collect()}
     assert rows[(a, c)] == 2 and rows[(a, d)] == 3 and rows[(b, d)] == 2
-    assert update.affected_sources == 1 and update.upserted == 2 and update.deleted == 0  # only a's rows
+    # a's rows (3) are fewer than those reaching c or d (5): re-derived by source
+    assert update.direction == "sources" and update.affected_entities == 1
+    assert update.upserted == 2 and update.deleted == 0
     assert {r.run_id for r in tables.read(spark, settings, "graph.impact").where(f"src = '{b}'").collect()} == {"full"}
+
+
+def test_a_change_below_many_sources_re_derives_only_the_rows_reaching_it(spark, settings, tmp_path):
+    a, b, c = (EntityType.DATASET.uri(n) for n in "abc")
+    upstream = [EntityType.DATASET.uri(f"s{n}") for n in range(3)]
+    rel = FORWARD[0]
+    write_edges(spark, settings, [Edge(s, rel, a) for s in upstream]
+                + [Edge(a, rel, b), Edge(b, rel, c), Edge(a, rel, c)])
+    tables.register(spark, settings, ["graph.impact"])
+    write_impact(closure_dataframe(spark, dependency_edges(tables.read(spark, settings, "graph.edges")),
+                                   scratch=str(tmp_path / "s")).pairs, settings, run_id="full")
+    base = tables.version(settings, "graph.edges")
+    set_edge_active(spark, settings, a, rel, c, active=False)
+    update = update_impact(spark, settings, since_edges_version=base,
+                           edges_version=tables.version(settings, "graph.edges"), run_id="r1",
+                           scratch=str(tmp_path / "i"), max_fraction=float("inf"))
+    # the rows reaching c (5) are fewer than those of a and everything upstream of it (11)
+    assert update.direction == "destinations" and update.affected_entities == 1 and update.affected_rows == 5
+    rows = {(r.src, r.dst): (r.min_depth, r.run_id) for r in tables.read(spark, settings, "graph.impact").collect()}
+    assert rows[(a, c)] == (2, "r1") and all(rows[(s, c)] == (3, "r1") for s in upstream)
+    assert rows[(b, c)] == (1, "full")  # re-derived, unchanged, not rewritten
+    assert {run for (_, dst), (_, run) in rows.items() if dst != c} == {"full"}
+    assert update.upserted == 4 and update.deleted == 0
 
 
 # -- the stage: incremental when it can be, full when it must ---------------------------------------
@@ -140,7 +166,7 @@ def test_stage_updates_incrementally_and_writes_nothing_without_a_dependency_cha
     write_edges(spark, settings, [Edge(b, FORWARD[0], c)])
     fourth = closure_stage(spark, settings, "r4", closure_incremental_max_fraction=1.0)  # 1 of 2 edges
     assert fourth["mode"] == "incremental" and fourth["impact_version"] == first["impact_version"] + 1
-    assert fourth["impact_pairs"] == 3 and fourth["affected_sources"] == 2
+    assert fourth["impact_pairs"] == 3 and fourth["upserted"] == 2
 
     # graph.impact written by something else: the stage cannot trust it and recomputes it whole
     write_impact(spark.createDataFrame([], "src string, dst string, min_depth int, relations array<string>"),
