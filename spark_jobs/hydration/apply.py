@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from spark_jobs import killpoint, merge, tables
 from spark_jobs.config import Settings
+from spark_jobs.graph.scratch import scratch_dir
 from spark_jobs.hydration.staging import STAGING_EDGES, STAGING_ENTITIES, STAGING_OUTCOMES
 from spark_jobs.model import EntityType
 
@@ -167,21 +168,29 @@ def _merge_edges(spark: SparkSession, settings: Settings, staged: DataFrame,
             continue
         d = ~F.col(c).eqNullSafe(F.col(f"_cur_{c}"))
         differs = d if differs is None else differs | d
-    changes = joined.where(F.col("_exists").isNull() | differs)
-    counts = {r["_new"]: r["count"] for r in
-              changes.select(F.col("_exists").isNull().alias("_new")).groupBy("_new").count().collect()}
-    inserted, updated = counts.get(True, 0), counts.get(False, 0)
-    if inserted + updated == 0:
-        return merge.MergeResult(0, 0, tables.version(settings, "graph.edges"))
-    view = "_mlg_edge_changes"
     columns = tables.table("graph.edges").column_names
-    changes.select(*columns).createOrReplaceTempView(view)
-    updates = ", ".join(f"{c} = s.{c}" for c in columns if c not in key and c != "first_seen_at")
-    try:
-        spark.sql(f"MERGE INTO graph.edges t USING {view} s ON t.src = s.src AND t.rel = s.rel AND t.dst = s.dst "
-                  f"WHEN MATCHED THEN UPDATE SET {updates} WHEN NOT MATCHED THEN INSERT *").collect()
-    finally:
-        spark.catalog.dropTempView(view)
+    changes = joined.where(F.col("_exists").isNull() | differs).select(
+        *columns, F.col("_exists").isNull().alias("_new"))
+    with scratch_dir(settings, "edges") as scratch:
+        # materialised once (the batch's joins run once), and appended when no edge is in the table
+        changes.write.parquet(scratch)
+        changes = spark.read.schema(f"{tables.table('graph.edges').ddl}, _new BOOLEAN").parquet(scratch)
+        counts = {r["_new"]: r["count"] for r in changes.groupBy("_new").count().collect()}
+        inserted, updated = counts.get(True, 0), counts.get(False, 0)
+        if inserted + updated == 0:
+            return merge.MergeResult(0, 0, tables.version(settings, "graph.edges"))
+        if updated == 0:
+            tables.append(changes, settings, "graph.edges")
+        else:
+            view = "_mlg_edge_changes"
+            changes.select(*columns).createOrReplaceTempView(view)
+            updates = ", ".join(f"{c} = s.{c}" for c in columns if c not in key and c != "first_seen_at")
+            try:
+                spark.sql(f"MERGE INTO graph.edges t USING {view} s "
+                          "ON t.src = s.src AND t.rel = s.rel AND t.dst = s.dst "
+                          f"WHEN MATCHED THEN UPDATE SET {updates} WHEN NOT MATCHED THEN INSERT *").collect()
+            finally:
+                spark.catalog.dropTempView(view)
     return merge.MergeResult(inserted, updated, tables.version(settings, "graph.edges"))
 
 

@@ -83,3 +83,20 @@ def test_history_merge_is_idempotent_after_a_crash(spark, settings):
     history = tables.read(spark, settings, "graph.entity_history").where(f"id = '{A['id']}'").collect()
     assert len(history) == 2
     assert sum(1 for h in history if h.valid_to is None) == 1
+
+
+def test_history_append_is_idempotent_after_a_crash(spark, settings):
+    """New keys take the append path; a crash after their history commit and before the table's
+    must not give them a second open history row on the next run."""
+    _upsert(spark, settings, [A], T1)
+    changed = _rows(spark, [B])
+    changed = changed.withColumn("content_hash", merge.content_hash(changed, HASHED))
+    changed.createOrReplaceTempView("crash_new")
+    # the history append of a batch with only a new key, then a crash before graph.entities:
+    tables.append(spark.sql(f"SELECT {merge._history_row(T2, 'r2')} FROM crash_new c"), settings,
+                  "graph.entity_history")
+    result = _upsert(spark, settings, [B], T2)
+    assert (result.inserted, result.updated) == (1, 0)
+    history = tables.read(spark, settings, "graph.entity_history").where(f"id = '{B['id']}'").collect()
+    assert len(history) == 1 and history[0].valid_to is None
+    assert {r.id for r in tables.read(spark, settings, "graph.entities").collect()} == {A["id"], B["id"]}
