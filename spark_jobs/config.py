@@ -62,6 +62,9 @@ class Settings:
     #: the closure stage updates graph.impact incrementally unless the run changed more than this
     #: fraction of the dependency edges or of the closure's rows (then it recomputes it whole)
     closure_incremental_max_fraction: float = 0.25
+    #: an incremental closure walks its few edges in the driver (numpy) up to this many edges and
+    #: rows, else on the engine (MLG_CLOSURE_LOCAL_WALK_MAX_ROWS; ~40 bytes a row)
+    closure_local_walk_max_rows: int = 2_000_000
 
     @classmethod
     def load(
@@ -158,11 +161,12 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     }
     values: dict[str, Any] = {k: _env(v, env) for k, v in simple.items() if _env(v, env)}
     for key, var, what in (("spark_retry_s", "MLG_SPARK_RETRY_S", "a number of seconds"),
-                           ("closure_incremental_max_fraction", "MLG_CLOSURE_INCREMENTAL_MAX_FRACTION", "a number")):
+                           ("closure_incremental_max_fraction", "MLG_CLOSURE_INCREMENTAL_MAX_FRACTION", "a number"),
+                           ("closure_local_walk_max_rows", "MLG_CLOSURE_LOCAL_WALK_MAX_ROWS", "a whole number")):
         raw = _env(var, env)
         if raw is not None:
             try:
-                values[key] = float(raw)
+                values[key] = int(raw) if what == "a whole number" else float(raw)
             except ValueError:
                 raise ConfigError(f"{var} must be {what}, got {raw!r}") from None
     urls = {p: _env(f"MLG_SOURCE_{p.upper()}_URL", env) for p in PLATFORMS}

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from spark_jobs import tables
 from spark_jobs.config import Settings
+from spark_jobs.graph import local_walk
 from spark_jobs.graph.closure import DEFAULT_MAX_DEPTH, closure_dataframe, dependency_edges
 
 if TYPE_CHECKING:
@@ -82,6 +83,20 @@ def affected_destinations(impact: DataFrame, changed: DataFrame) -> DataFrame:
     return heads.unionByName(downstream).distinct()
 
 
+def walk_cone(impact: DataFrame, changed: DataFrame, affected: DataFrame, side: str) -> DataFrame:
+    """The entities (column `node`) on any path, before or after the change, from the affected
+    sources (side 'sources') or to the affected destinations ('destinations'): those and everything
+    the old closure reaches from them, plus each changed edge's far end and what it reached. A path
+    after the change from a source s runs over unchanged edges up to its first changed one and from
+    its last changed one on, so every vertex on it is one of those: the walk needs no other edges."""
+    from pyspark.sql import functions as F
+
+    near, far = ("src", "dst") if side == "sources" else ("dst", "src")
+    ends = affected.select(F.col(near).alias("node")).unionByName(changed.select(F.col(far).alias("node")))
+    reached = impact.join(ends.withColumnRenamed("node", near), near, "left_semi").select(F.col(far).alias("node"))
+    return ends.unionByName(reached).distinct()
+
+
 def read_version(spark: SparkSession, settings: Settings, name: str, version: int) -> DataFrame:
     """A table as of an earlier version. The data files come from the Delta log read by delta-rs
     and are read as Parquet: pysail's own time travel fails for versions before the latest
@@ -102,11 +117,12 @@ def read_version(spark: SparkSession, settings: Settings, name: str, version: in
 
 def update_impact(spark: SparkSession, settings: Settings, *, since_edges_version: int, edges_version: int,
                   run_id: str, scratch: str, max_fraction: float, max_depth: int = DEFAULT_MAX_DEPTH,
-                  direction: Direction = "auto") -> ImpactUpdate | None:
+                  direction: Direction = "auto", local_max_rows: int | None = None) -> ImpactUpdate | None:
     """Bring graph.impact from the closure of graph.edges@since_edges_version to that of
     graph.edges@edges_version. The caller has checked that graph.impact holds the former.
     `direction` picks the rows re-derived: by source, by destination, or (auto) whichever are
-    fewer. None (nothing written) when the change touches more than `max_fraction` of the
+    fewer. The walk runs in the driver when its edges and rows stay under `local_max_rows`
+    (default: the setting `closure_local_walk_max_rows`), else on the engine. None (nothing written) when the change touches more than `max_fraction` of the
     dependency edges or of the closure's rows, or the old edges version cannot be read (vacuumed)."""
     from pyspark.sql import functions as F
 
@@ -138,14 +154,26 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
             affected(impact, changed).write.mode("overwrite").parquet(path)
             entities = spark.read.schema(f"{end} string").parquet(path)
             stored = impact.join(entities, end, "left_semi")
-            candidates.append((stored.count(), entities.count(), side, entities, stored))
-    n_rows, n_entities, side, entities, stored = min(candidates, key=lambda c: (c[0], c[1]))
+            candidates.append((stored.count(), entities.count(), side, end, entities, stored))
+    n_rows, n_entities, side, end, entities, stored = min(candidates, key=lambda c: (c[0], c[1]))
     if n_rows > max_fraction * max(tables.row_count(settings, "graph.impact", impact_version), 1):
         return None
 
-    result = closure_dataframe(spark, new, scratch=f"{scratch}/closure", max_depth=max_depth,
-                               **{side: entities})
-    fresh = result.pairs
+    cone = f"{scratch}/cone"
+    walk_cone(impact, changed, entities, side).write.mode("overwrite").parquet(cone)
+    nodes = spark.read.schema("node string").parquet(cone)
+    cone_deps = (new.join(nodes.withColumnRenamed("node", "src"), "src", "left_semi")
+                 .join(nodes.withColumnRenamed("node", "dst"), "dst", "left_semi"))
+    bound = max_depth + 1
+    try:
+        fresh, sizes = local_walk.closure_rows(
+            spark, cone_deps, entities.select(F.col(end).alias("node")), reverse=side == "destinations",
+            bound=bound, max_rows=settings.closure_local_walk_max_rows if local_max_rows is None else local_max_rows)
+        level_sizes, converged = sizes[:max_depth], len(sizes) < bound or sizes[bound - 1] == 0
+    except local_walk.WalkTooLarge:
+        result = closure_dataframe(spark, cone_deps, scratch=f"{scratch}/closure", max_depth=max_depth,
+                                   **{side: entities})
+        fresh, level_sizes, converged = result.pairs, result.level_sizes, result.converged
     o, n = stored.alias("o"), fresh.alias("n")
     diff = (o.join(n, (F.col("o.src") == F.col("n.src")) & (F.col("o.dst") == F.col("n.dst")), "full_outer")
             .select(F.coalesce("n.src", "o.src").alias("src"), F.coalesce("n.dst", "o.dst").alias("dst"),
@@ -160,7 +188,7 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
         .parquet(diff_path)
     counts = {r["_delete"]: r["count"] for r in changes.groupBy("_delete").count().collect()}
     update = ImpactUpdate(n_changed, side, n_entities, n_rows, counts.get(False, 0), counts.get(True, 0),
-                          result.level_sizes, result.converged)
+                          level_sizes, converged)
     if update.committed:
         _merge_changes(spark, changes, run_id=run_id)
     return update

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from spark_jobs import stages, tables
 from spark_jobs.graph.closure import closure_dataframe, dependency_edges
+from spark_jobs.graph import local_walk
 from spark_jobs.graph.reference import networkx_closure
 from spark_jobs.graph.synthetic import SourcesExample as X
 from spark_jobs.graph.synthetic import set_edge_active, write_graph
@@ -145,6 +146,21 @@ def test_closure_and_source_walk_match_networkx_on_layered_graphs(spark, tmp_pat
     only = spark.createDataFrame([(s,) for s in sources], "src string")
     walked, _ = closure_of(spark, tmp_path, edges, max_depth=max_depth, sources=only)
     assert walked == {pair: row for pair, row in cut.items() if pair[0] in sources}
+    # ... and the walk to chosen destinations (over the reversed edges) exactly the rows reaching them
+    targets = data.draw(st.lists(st.sampled_from(sorted({v for _, v, _ in edges})), max_size=4, unique=True))
+    into = spark.createDataFrame([(d,) for d in targets], "dst string")
+    reached, _ = closure_of(spark, tmp_path, edges, max_depth=max_depth, destinations=into)
+    assert reached == {pair: row for pair, row in cut.items() if pair[1] in targets}
+    # the same two walks in the driver (numpy), levels included
+    deps = spark.createDataFrame(edges, DEPS)
+    for starts, reverse, end in ((sources, False, 0), (targets, True, 1)):
+        pairs, sizes = local_walk.closure_rows(spark, deps, spark.createDataFrame([(n,) for n in starts], "node string"),
+                                               reverse=reverse, bound=max_depth + 1, max_rows=10_000)
+        want = {pair: row for pair, row in cut.items() if pair[end] in starts}
+        assert {(r.src, r.dst): (r.min_depth, list(r.relations)) for r in pairs.collect()} == want
+        beyond = sum(1 for pair, row in expected.items() if pair[end] in starts and row[0] == max_depth + 1)
+        assert sizes[:max_depth] == [sum(1 for row in want.values() if row[0] == d) for d in range(1, len(sizes[:max_depth]) + 1)]
+        assert (sizes[max_depth:] or [0])[0] == beyond  # what tells a cut walk from a converged one
 
 
 # -- the stage over real Delta tables --------------------------------------------------------------

@@ -43,20 +43,24 @@ edge = st.tuples(st.sampled_from(NODES), st.sampled_from(RELS), st.sampled_from(
 step = st.tuples(st.lists(edge, max_size=3), st.lists(st.integers(0, 40), max_size=3))
 
 
-@pytest.mark.parametrize("direction", ["sources", "destinations"])
-@hsettings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@pytest.mark.parametrize(("direction", "local_max_rows"), [("sources", None), ("destinations", None),
+                                                         ("sources", 0), ("destinations", 0)],
+                         ids=["sources-driver", "destinations-driver", "sources-engine", "destinations-engine"])
+@hsettings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=st.lists(edge, min_size=1, max_size=10), cycle=st.lists(st.sampled_from(NODES), min_size=1,
                                                                      max_size=4, unique=True),
        steps=st.lists(step, min_size=1, max_size=4))
-def test_maintained_closure_equals_a_fresh_one_after_every_step(tmp_path, direction, start, cycle, steps):
+def test_maintained_closure_equals_a_fresh_one_after_every_step(tmp_path, direction, local_max_rows, start, cycle,
+                                                                steps):
     from spark_jobs.session import spark_session
 
     settings = Settings.load(env={}, lakehouse=str(tmp_path / uuid.uuid4().hex))
     with spark_session(settings) as spark:  # its own catalog: graph.* names this example's lakehouse
-        maintain_and_compare(spark, settings, tmp_path / uuid.uuid4().hex, start, cycle, steps, direction)
+        maintain_and_compare(spark, settings, tmp_path / uuid.uuid4().hex, start, cycle, steps, direction,
+                             local_max_rows)
 
 
-def maintain_and_compare(spark, settings, tmp_path, start, cycle, steps, direction):
+def maintain_and_compare(spark, settings, tmp_path, start, cycle, steps, direction, local_max_rows):
     # a cycle (a one-node one is a self loop) through a forward relation, among random edges
     start = start + [(a, FORWARD[0], b) for a, b in zip(cycle, cycle[1:] + cycle[:1])]
     known: dict[tuple[str, str, str], bool] = {}
@@ -86,7 +90,8 @@ def maintain_and_compare(spark, settings, tmp_path, start, cycle, steps, directi
         now = tables.version(settings, "graph.edges")
         impact_before = tables.version(settings, "graph.impact")
         update = update_impact(spark, settings, since_edges_version=base, edges_version=now, run_id=f"r{n}",
-                               scratch=str(tmp_path / f"inc{n}"), max_fraction=float("inf"), direction=direction)
+                               scratch=str(tmp_path / f"inc{n}"), max_fraction=float("inf"), direction=direction,
+                               local_max_rows=local_max_rows)
         assert update is not None and update.direction in ("", direction)
         assert rows_of(tables.read(spark, settings, "graph.impact")) == \
             fresh_closure(spark, settings, str(tmp_path / f"full{n}"))
