@@ -2,14 +2,20 @@
 
 Every number comes from SQL in `sql/reports/` (or the shared `sql/queries/deprecation_candidates.sql`)
 run through `spark_jobs.sqlrun.run_sql`; this module only orders the sections, streams each
-section's rows to its CSV, and draws the aggregates. Section results are registered as temp views
-`report_<section>` so the chart queries aggregate them in Spark.
+section's rows to its CSV, and draws the aggregates. The sections other queries aggregate are
+registered as temp views `report_<section>` so those queries run in Spark.
+
+A report costs what changed: tables are registered once, each section is queried once, the views
+several sections join through are computed once, the deprecation candidates are the closure's
+persisted list when the graph is as that closure left it, and a section whose input tables kept
+their versions since the last report is reused with its files (quality/report_store.py).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,11 +30,13 @@ from spark_jobs.sqlrun import run_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 REPORTS_SQL = SQL_DIR / "reports"
 DEPRECATION_QUERY = SQL_DIR / "queries" / "deprecation_candidates.sql"
 GRAPH_VERSIONS_VIEW = "report_graph_versions"
+GRAPH_SIZE_TABLES = ("graph.entities", "graph.edges")
 HTML_NAME = "governance.html"
 
 
@@ -47,7 +55,8 @@ class Section:
     intro: str
     query: Path
     params: Mapping[str, Any] = field(default_factory=dict)
-    chart: Callable[[SparkSession, Settings], str] | None = None
+    # Draws the section's aggregates (spark, settings, the section's rows in order) -> HTML.
+    chart: Callable[[SparkSession, Settings, list[Any]], str] | None = None
     # What an empty section means, said instead of an empty table.
     empty: str = "No rows."
     # Renders the shown rows instead of the plain table (columns, rows) -> HTML.
@@ -60,9 +69,11 @@ class ReportOutcome:
     csvs: dict[str, Path]
     rows: dict[str, int]
     overview: dict[str, Any]
+    #: sections reused from the previous report (their inputs had not changed)
+    reused: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict[str, Any]:
-        return {"html": str(self.html), "sections": len(self.csvs), **{f"rows_{k}": v for k, v in self.rows.items()},
+        return {"html": str(self.html), "sections": len(self.csvs), "reused_sections": len(self.reused), **{f"rows_{k}": v for k, v in self.rows.items()},
                 **{k: v for k, v in self.overview.items() if isinstance(v, (int, float))}}
 
 
@@ -73,35 +84,48 @@ def report_sql(name: str) -> str:
 def _query(spark: SparkSession, settings: Settings, name: str, params: Mapping[str, Any] | None = None,
            *, limit: int | None = None) -> list[dict[str, Any]]:
     """Rows of a small aggregate from sql/reports/<name>.sql."""
-    df = run_sql(spark, settings, report_sql(name), params, with_views=False)
+    df = _sql(spark, report_sql(name), params)
     df = df.limit(limit) if limit else df
     return [r.asDict(recursive=True) for r in df.collect()]
 
 
-def register_graph_versions(spark: SparkSession, settings: Settings, *, max_versions: int) -> None:
-    """`report_graph_versions`: rows of the newest Delta versions of graph.entities and graph.edges.
-
-    pysail has no DESCRIBE HISTORY, so versions and commit times come from delta-rs; each version
-    is read by time travel, projected to (table, version, committed_at, live) for the SQL to count.
-    """
+def graph_history(settings: Settings, *, max_versions: int) -> list[tuple[str, int, datetime]]:
+    """(table, version, committed_at) of the newest `max_versions` Delta versions of graph.entities
+    and graph.edges (delta-rs: pysail has no DESCRIBE HISTORY)."""
     from deltalake import DeltaTable
-    from pyspark.sql import functions as F
 
-    frames: list[DataFrame] = []
-    for name, live in (("graph.entities", F.col("state") != "deleted"), ("graph.edges", F.col("active"))):
+    out = []
+    for name in GRAPH_SIZE_TABLES:
         if not tables.exists(settings, name):
             continue
         history = DeltaTable(tables.table(name).path(settings), storage_options=tables.storage_options()) \
             .history(max_versions)
-        for commit in history:
-            committed = datetime.fromtimestamp(commit["timestamp"] / 1000, tz=timezone.utc)
-            frames.append(
-                tables.read(spark, settings, name, at_version=int(commit["version"])).select(
-                    F.lit(name).alias("table_name"), F.lit(int(commit["version"])).cast("bigint").alias("version"),
-                    F.lit(committed).alias("committed_at"),
-                    # not coalesce(): pysail mis-types its nullability across a union
-                    F.when(live, True).otherwise(False).alias("live"))
-            )
+        out.extend((name, int(c["version"]), datetime.fromtimestamp(c["timestamp"] / 1000, tz=timezone.utc))
+                   for c in history)
+    return out
+
+
+def register_graph_versions(spark: SparkSession, settings: Settings, *, max_versions: int,
+                            versions: list[tuple[str, int, datetime]] | None = None) -> None:
+    """`report_graph_versions`: rows of the newest Delta versions of graph.entities and graph.edges
+    (or of just `versions`, (table, version, committed_at) triples).
+
+    Each version is read by time travel, projected to (table, version, committed_at, live) for the
+    SQL to count.
+    """
+    from pyspark.sql import functions as F
+
+    live = {"graph.entities": F.col("state") != "deleted", "graph.edges": F.col("active")}
+    frames: list[DataFrame] = []
+    for name, version, committed in (graph_history(settings, max_versions=max_versions)
+                                     if versions is None else versions):
+        frames.append(
+            tables.read(spark, settings, name, at_version=version).select(
+                F.lit(name).alias("table_name"), F.lit(version).cast("bigint").alias("version"),
+                F.lit(committed).alias("committed_at"),
+                # not coalesce(): pysail mis-types its nullability across a union
+                F.when(live[name], True).otherwise(False).alias("live"))
+        )
     if not frames:
         frames.append(spark.createDataFrame([], "table_name STRING, version BIGINT, committed_at TIMESTAMP, "
                                                 "live BOOLEAN"))
@@ -178,36 +202,80 @@ def register_report_views(spark: SparkSession, settings: Settings, options: Repo
             .createOrReplaceTempView(f"report_{section.key}")
 
 
+#: What the report reads (registered once per report, not once per query).
+REPORT_TABLES = ("graph.entities", "graph.edges", "graph.impact", "graph.deprecation_candidates",
+                 "quality.entity_scores", "quality.results", "ops.runs")
+#: Views several sections join through: computed once per report (Parquet in a scratch directory)
+#: instead of once per query that uses them.
+SHARED_VIEWS = ("owner_assets", "asset_teams")
+#: Sections whose rows other report queries aggregate (the overview, the charts), as views.
+AGGREGATED_SECTIONS = ("inactive_owners", "deprecation_candidates")
+#: The extra queries each section's chart runs (their inputs are the section's inputs too).
+CHART_QUERIES = {"scorecard": ("domain_score_trend",), "ownership_coverage": ("ownership_by_domain",),
+                 "inactive_owners": ("inactive_owners_by_owner",), "deprecation_candidates": ("deprecation_by_type",)}
+
+
+def section_reads(section: Section) -> set[str]:
+    """The lakehouse tables a section's rows and chart depend on."""
+    from quality.report_store import tables_read
+
+    text = section.query.read_text(encoding="utf-8") + "".join(
+        report_sql(q) for q in CHART_QUERIES.get(section.key, ()))
+    return tables_read(text, {GRAPH_VERSIONS_VIEW: GRAPH_SIZE_TABLES})
+
+
 def build_report(spark: SparkSession, settings: Settings, *, run_id: str,
                  options: ReportOptions | None = None, now: datetime | None = None) -> ReportOutcome:
-    """Write `<reports_dir>/governance/governance.html` and one CSV per section."""
+    """Write `<reports_dir>/governance/governance.html` and one CSV per section.
+
+    Each section is queried once (its rows stream to the CSV and the first ones to the HTML); a
+    section whose inputs did not change since the last report is reused (quality/report_store.py)."""
+    from pyspark.sql.types import StructType
+
+    from quality.report_store import ReportStore, section_fingerprint
+    from spark_jobs.graph.scratch import scratch_dir
+    from spark_jobs.sqlrun import register_views
+
     options = options or ReportOptions()
     now = now or datetime.now(timezone.utc)
     out_dir = Path(settings.reports_dir) / "governance"
     out_dir.mkdir(parents=True, exist_ok=True)
-    register_report_views(spark, settings, options)
-
+    tables.register(spark, settings, REPORT_TABLES)
+    versions = {name: tables.version(settings, name) for name in REPORT_TABLES}
+    register_views(spark)
+    store = ReportStore(out_dir)
     csvs: dict[str, Path] = {}
     rows: dict[str, int] = {}
     parts: list[str] = []
-    for section in sections(options):
-        view = spark.table(f"report_{section.key}")
-        csvs[section.key] = out_dir / f"{section.key}.csv"
-        rows[section.key] = _write_csv(view, csvs[section.key])
-        shown = [tuple(r) for r in view.limit(options.html_rows).collect()]
-        more = (f'<p class="note">Showing {len(shown)} of {rows[section.key]:,} rows; all are in '
-                f'{esc(csvs[section.key].name)}.</p>' if rows[section.key] > len(shown) else "")
-        if not shown:
-            # never a silently empty section: say what no rows means here
-            body = f'<p class="note empty">{esc(section.empty)}</p>'
-        else:
-            chart = section.chart(spark, settings) if section.chart else ""
-            render = section.render or table
-            body = f"{chart}{render(view.columns, shown)}{more}"
-        parts.append(f'<section id="{esc(section.key)}"><h2>{esc(section.title)}</h2>'
-                     f'<p class="note">{esc(section.intro)}</p>{body}</section>')
-
-    overview = _query(spark, settings, "overview")[0]
+    reused: list[str] = []
+    try:
+        with scratch_dir(settings, "report") as scratch:
+            shared = _SharedViews(spark, scratch)
+            for section in sections(options):
+                csvs[section.key] = out_dir / f"{section.key}.csv"
+                reads = section_reads(section)
+                fingerprint = section_fingerprint(section.key, reads, versions,
+                                                  {"max_versions": options.max_versions,
+                                                   "html_rows": options.html_rows})
+                kept = store.kept(section.key, fingerprint, csvs[section.key])
+                if kept is not None:
+                    reused.append(section.key)
+                    rows[section.key], body = int(kept["rows"]), kept["body"]
+                    rows_path = Path(kept["rows_path"]) if kept["rows_path"] else None
+                    if rows_path:
+                        _register_rows(spark, section.key, rows_path, StructType.fromJson(kept["rows_schema"]))
+                else:
+                    shared.ensure(section)
+                    rows[section.key], body, rows_path = _render_section(
+                        spark, settings, section, options, store, csvs[section.key])
+                store.keep(section.key, fingerprint, rows=rows[section.key], body=body, rows_path=rows_path,
+                           rows_schema=spark.table(f"report_{section.key}").schema.jsonValue() if rows_path else None)
+                parts.append(f'<section id="{esc(section.key)}"><h2>{esc(section.title)}</h2>'
+                             f'<p class="note">{esc(section.intro)}</p>{body}</section>')
+            overview = _query(spark, settings, "overview")[0]
+    finally:
+        register_views(spark)  # the shared views pointed into the scratch directory
+    store.save()
     owned_share = overview["owned_assets"] / overview["live_assets"] if overview["live_assets"] else None
     head = cards([("mean metadata score", overview["mean_score"] if overview["mean_score"] is not None else "n/a"),
                   ("live assets", overview["live_assets"]),
@@ -217,36 +285,162 @@ def build_report(spark: SparkSession, settings: Settings, *, run_id: str,
                   ("deprecation candidates", overview["deprecation_candidates"]),
                   ("active edges", overview["active_edges"])])
     nav = "<nav>" + "".join(f'<a href="#{esc(s.key)}">{esc(s.title)}</a>' for s in sections(options)) + "</nav>"
-    versions = f"graph.entities v{tables.version(settings, 'graph.entities')}, " \
-               f"graph.edges v{tables.version(settings, 'graph.edges')}"
+    shown_versions = f"graph.entities v{versions['graph.entities']}, graph.edges v{versions['graph.edges']}"
     html_path = out_dir / HTML_NAME
-    html_path.write_text(page("Governance report", f"Run {run_id} · {now:%Y-%m-%d %H:%M} UTC · {versions}",
+    html_path.write_text(page("Governance report", f"Run {run_id} · {now:%Y-%m-%d %H:%M} UTC · {shown_versions}",
                               head + nav + "".join(parts)), encoding="utf-8")
     (out_dir / "overview.json").write_text(json.dumps(jsonable(overview), indent=2) + "\n", encoding="utf-8")
-    return ReportOutcome(html_path, csvs, rows, overview)
+    return ReportOutcome(html_path, csvs, rows, overview, reused)
 
 
-def _write_csv(df: DataFrame, path: Path) -> int:
-    """Stream a section's rows to CSV (arrays and maps as JSON); returns the row count."""
-    count = 0
+class _SharedViews:
+    """Materializes SHARED_VIEWS the first time a recomputed section (or the overview) reads them."""
+
+    def __init__(self, spark: SparkSession, scratch: str) -> None:
+        self.spark, self.scratch, self.done = spark, scratch, False
+
+    def ensure(self, section: Section) -> None:
+        from spark_jobs.sqlrun import _code_only
+
+        text = _code_only(section.query.read_text(encoding="utf-8"))
+        if not self.done and any(re.search(rf"\b{v}\b", text) for v in SHARED_VIEWS):
+            self.ensure_all()
+
+    def ensure_all(self) -> None:
+        if self.done:
+            return
+        for view in SHARED_VIEWS:  # in order: asset_teams reads owner_assets
+            path, frame = f"{self.scratch}/{view}", self.spark.table(view)
+            frame.write.mode("overwrite").parquet(path)
+            # the schema given: an empty result may leave no file to read it from
+            self.spark.read.schema(frame.schema).parquet(path).createOrReplaceTempView(view)
+        self.done = True
+
+
+def _section_rows(spark: SparkSession, settings: Settings, section: Section, options: ReportOptions,
+                  store) -> tuple[StructType, list[Any], Any]:
+    """(schema, rows, the rows as an Arrow table) of one section, in its order, queried once."""
+    from pyspark.sql.conversion import ArrowTableToRowsConversion
+
+    if section.key == "graph_size":
+        return _graph_size_rows(spark, settings, options, store)
+    df = _deprecation_frame(spark, settings) if section.key == "deprecation_candidates" else \
+        _sql(spark, section.query.read_text(encoding="utf-8"), section.params)
+    schema = df.schema
+    arrow = df.toArrow()
+    return schema, ArrowTableToRowsConversion.convert(arrow, schema), arrow
+
+
+def _render_section(spark: SparkSession, settings: Settings, section: Section, options: ReportOptions, store,
+                    csv_path: Path) -> tuple[int, str, Path | None]:
+    """Query a section, write its CSV, register its view when others aggregate it; (rows, body, rows_path)."""
+    schema, result, arrow = _section_rows(spark, settings, section, options, store)
+    columns = schema.names
+    count = _write_rows_csv(columns, result, csv_path)
+    rows_path = None
+    if section.key in AGGREGATED_SECTIONS:
+        rows_path = store.rows_path(section.key)
+        frame = spark.createDataFrame(arrow) if arrow is not None and arrow.num_rows else \
+            spark.createDataFrame(result, schema)
+        frame.write.mode("overwrite").parquet(str(rows_path))
+        _register_rows(spark, section.key, rows_path, schema)
+    shown = [tuple(r) for r in result[:options.html_rows]]
+    if not shown:
+        # never a silently empty section: say what no rows means here
+        return count, f'<p class="note empty">{esc(section.empty)}</p>', rows_path
+    more = (f'<p class="note">Showing {len(shown)} of {count:,} rows; all are in {esc(csv_path.name)}.</p>'
+            if count > len(shown) else "")
+    chart = section.chart(spark, settings, result) if section.chart else ""
+    render = section.render or table
+    return count, f"{chart}{render(columns, shown)}{more}", rows_path
+
+
+def _register_rows(spark: SparkSession, key: str, path: Path, schema: StructType) -> None:
+    """`report_<key>` over a section's kept rows (schema given: no rows may leave no file)."""
+    spark.read.schema(schema).parquet(str(path)).createOrReplaceTempView(f"report_{key}")
+
+
+def _sql(spark: SparkSession, text: str, params: Mapping[str, Any] | None = None) -> DataFrame:
+    """The last statement of a report script, on the tables and views the report registered."""
+    from spark_jobs.sqlrun import split_statements
+
+    result = None
+    for statement in split_statements(text):
+        result = spark.sql(statement, args=dict(params)) if params else spark.sql(statement)
+    assert result is not None
+    return result
+
+
+def _deprecation_frame(spark: SparkSession, settings: Settings) -> DataFrame:
+    """The deprecation candidates: graph.deprecation_candidates when the latest closure run wrote it
+    from the graph as it is now (the same query over the same versions), else the query live."""
+    from spark_jobs.stages.closure import last_closure
+
+    inputs = ("graph.entities", "graph.edges", "graph.impact", "graph.deprecation_candidates")
+    recorded = (last_closure(spark, settings) or {}).get("table_versions") or {}
+    if recorded and all(recorded.get(name) == tables.version(settings, name) for name in inputs) \
+            and recorded.get("graph.deprecation_candidates") is not None:
+        return spark.sql("SELECT id, entity_type, name, owners, reason FROM graph.deprecation_candidates "
+                         "ORDER BY entity_type, id")
+    return _sql(spark, DEPRECATION_QUERY.read_text(encoding="utf-8"))
+
+
+def _graph_size_rows(spark: SparkSession, settings: Settings, options: ReportOptions,
+                     store) -> tuple[StructType, list[Any], None]:
+    """graph_size.sql over the versions not counted before, with the kept counts of the others."""
+    from pyspark.sql import Row
+
+    history = graph_history(settings, max_versions=options.max_versions)
+    known, missing = {}, []
+    for name, version, committed in history:
+        key = store.size_key(name, version, committed)
+        row = store.known_size(key)
+        if row is None:
+            missing.append((name, version, committed))
+        else:
+            known[(name, version)] = row
+    register_graph_versions(spark, settings, max_versions=options.max_versions, versions=missing)
+    df = _sql(spark, report_sql("graph_size"))
+    for row in df.collect():
+        d = row.asDict()
+        committed = next(c for n, v, c in missing if n == d["table_name"] and v == d["version"])
+        store.keep_size(store.size_key(d["table_name"], d["version"], committed), d)
+        known[(d["table_name"], d["version"])] = d
+    ordered = [known[k] for k in sorted(known)]
+    return df.schema, [Row(**{c: r[c] for c in df.columns}) for r in ordered], None
+
+
+def _write_rows_csv(columns: list[str], rows: list[Any], path: Path) -> int:
+    """A section's rows as CSV (arrays and maps as JSON); returns the row count."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(df.columns)
-        for row in df.toLocalIterator():
-            writer.writerow([json.dumps(jsonable(v), ensure_ascii=False) if isinstance(v, (list, dict, tuple))
-                             or hasattr(v, "asDict") else jsonable(v) for v in row])
-            count += 1
-    return count
+        writer.writerow(columns)
+        writer.writerows([_csv_value(v) for v in row] for row in rows)
+    return len(rows)
 
 
-def _ownership_chart(spark: SparkSession, settings: Settings) -> str:
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _csv_value(value: Any) -> Any:
+    """A CSV cell: arrays, maps and structs as JSON, timestamps in ISO form."""
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):  # the common array<string>
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, dict, tuple)) or hasattr(value, "asDict"):
+        return json.dumps(jsonable(value), ensure_ascii=False)
+    return jsonable(value)
+
+
+def _ownership_chart(spark: SparkSession, settings: Settings, section_rows: list[Any]) -> str:
     rows = _query(spark, settings, "ownership_by_domain")
     return charts.stacked_bars([r["domain"] for r in rows],
                                [("owned", [r["owned"] for r in rows]), ("unowned", [r["unowned"] for r in rows])],
                                title="Live assets by domain: owned vs unowned")
 
 
-def _inactive_chart(spark: SparkSession, settings: Settings) -> str:
+def _inactive_chart(spark: SparkSession, settings: Settings, section_rows: list[Any]) -> str:
     rows = _query(spark, settings, "inactive_owners_by_owner", limit=20)
     return charts.stacked_bars(
         [r["owner"] for r in rows],
@@ -255,8 +449,8 @@ def _inactive_chart(spark: SparkSession, settings: Settings) -> str:
         title="Assets per inactive owner (top 20)")
 
 
-def _stale_chart(spark: SparkSession, settings: Settings) -> str:
-    rows = [r.asDict() for r in spark.table("report_stale_undocumented").limit(25).collect()]
+def _stale_chart(spark: SparkSession, settings: Settings, section_rows: list[Any]) -> str:
+    rows = [r.asDict() for r in section_rows[:25]]
     return charts.stacked_bars([r["team"] for r in rows],
                                [("stale and undocumented", [r["stale_and_undocumented"] for r in rows]),
                                 ("stale only", [r["stale_only"] for r in rows]),
@@ -264,14 +458,14 @@ def _stale_chart(spark: SparkSession, settings: Settings) -> str:
                                title="Problem assets by team")
 
 
-def _deprecation_chart(spark: SparkSession, settings: Settings) -> str:
+def _deprecation_chart(spark: SparkSession, settings: Settings, section_rows: list[Any]) -> str:
     rows = _query(spark, settings, "deprecation_by_type")
     return charts.stacked_bars([r["entity_type"] for r in rows], [("candidates", [r["candidates"] for r in rows])],
                                title="Deprecation candidates by type")
 
 
-def _quality_chart(spark: SparkSession, settings: Settings) -> str:
-    rows = [r.asDict() for r in spark.table("report_quality_trend").collect()]  # at most 50 runs
+def _quality_chart(spark: SparkSession, settings: Settings, section_rows: list[Any]) -> str:
+    rows = [r.asDict() for r in section_rows]  # at most 50 runs
     labels = [r["run_id"][-12:] for r in rows]
     return (charts.line_chart(labels, [("failed critical", [r["failed_critical"] for r in rows]),
                                        ("failed warning", [r["failed_warning"] for r in rows])],
@@ -282,8 +476,8 @@ def _quality_chart(spark: SparkSession, settings: Settings) -> str:
                                 title="Coverage shares per run"))
 
 
-def _graph_size_chart(spark: SparkSession, settings: Settings) -> str:
-    rows = [r.asDict() for r in spark.table("report_graph_size").collect()]  # at most 2 x max_versions
+def _graph_size_chart(spark: SparkSession, settings: Settings, section_rows: list[Any]) -> str:
+    rows = [r.asDict() for r in section_rows]  # at most 2 x max_versions
     out = []
     for name, title in (("graph.entities", "Entities per version"), ("graph.edges", "Edges per version")):
         mine = [r for r in rows if r["table_name"] == name]
@@ -318,8 +512,8 @@ def _scorecard_table(columns: list[str], rows: list[tuple]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _scorecard_chart(spark: SparkSession, settings: Settings) -> str:
-    teams = [r.asDict() for r in spark.table("report_scorecard").limit(25).collect()]
+def _scorecard_chart(spark: SparkSession, settings: Settings, section_rows: list[Any]) -> str:
+    teams = [r.asDict() for r in section_rows[:25]]
     bars = charts.stacked_bars([r["team"] for r in teams], [("score", [r["score"] for r in teams])],
                                title="Mean metadata score by team (newest run)")
     trend = _query(spark, settings, "domain_score_trend")
