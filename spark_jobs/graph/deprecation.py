@@ -23,19 +23,27 @@ def deprecation_candidates(spark: SparkSession, settings: Settings) -> DataFrame
 
 def write_deprecation_candidates(spark: SparkSession, settings: Settings, *, run_id: str) -> int:
     """Replace graph.deprecation_candidates in one commit when the list changed; return the number
-    of candidates. An unchanged list writes no version (rows keep the run that last changed them)."""
+    of candidates. An unchanged list writes no version (rows keep the run that last changed them).
+    The query (a pass over graph.impact) runs once: its rows are kept in scratch for the comparison
+    and the write."""
     from pyspark.sql import functions as F
+
+    from spark_jobs.graph.scratch import scratch_dir
 
     tables.register(spark, settings, ["graph.deprecation_candidates"])
     target = tables.table("graph.deprecation_candidates")
     compared = [c for c in target.column_names if c != "run_id"]
-    fresh = deprecation_candidates(spark, settings).select(*compared) \
-        .withColumn("owners", F.array_sort("owners"))
-    if tables.version(settings, target.name) is not None:
-        current = tables.read(spark, settings, target.name).select(*compared) \
-            .withColumn("owners", F.array_sort("owners"))
-        if fresh.exceptAll(current).limit(1).count() == 0 and current.exceptAll(fresh).limit(1).count() == 0:
-            return current.count()
-    rows = deprecation_candidates(spark, settings).withColumn("run_id", F.lit(run_id))
-    rows.select(*target.column_names).write.format("delta").mode("overwrite").save(target.path(settings))
-    return tables.read(spark, settings, target.name).count()
+    with scratch_dir(settings, "deprecation") as scratch:
+        computed = deprecation_candidates(spark, settings).select(*compared)
+        computed.write.mode("overwrite").parquet(scratch)
+        fresh = spark.read.schema(computed.schema).parquet(scratch)
+        count = fresh.count()
+        if tables.version(settings, target.name) is not None:
+            current = tables.read(spark, settings, target.name).select(*compared)
+            sort = {"owners": F.array_sort("owners")}
+            a, b = fresh.withColumns(sort), current.withColumns(sort)
+            if current.count() == count and a.exceptAll(b).limit(1).count() == 0:
+                return count
+        (fresh.withColumn("run_id", F.lit(run_id)).select(*target.column_names)
+         .write.format("delta").mode("overwrite").save(target.path(settings)))
+    return count

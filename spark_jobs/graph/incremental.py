@@ -12,7 +12,7 @@ A change below a widely reached entity (a cycle's members reach most of the grap
 destinations; one near a leaf source has few sources. Those rows are recomputed from scratch
 over the new edges (so a removed edge removes exactly the pairs no other path supports, with
 the shortest depth and relations of what is left), compared with the stored ones, and only the
-difference is applied to graph.impact, in one MERGE (one Delta commit). No difference, no commit.
+difference is applied to graph.impact in one Delta commit. No difference, no commit.
 
 The change is the difference between the dependency edges of two graph.edges versions (the one
 the closure was last computed from, and now), so it is right whatever happened in between
@@ -190,23 +190,21 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
     update = ImpactUpdate(n_changed, side, n_entities, n_rows, counts.get(False, 0), counts.get(True, 0),
                           level_sizes, converged)
     if update.committed:
-        _merge_changes(spark, changes, run_id=run_id)
+        _apply_changes(spark, settings, impact, changes, run_id=run_id)
     return update
 
 
-def _merge_changes(spark: SparkSession, changes: DataFrame, *, run_id: str) -> None:
-    """Apply (src, dst, min_depth, relations, _delete) rows to graph.impact in one MERGE."""
-    import uuid
+def _apply_changes(spark: SparkSession, settings: Settings, impact: DataFrame, changes: DataFrame, *,
+                   run_id: str) -> None:
+    """Apply (src, dst, min_depth, relations, _delete) rows to graph.impact (`impact`: the version
+    they were diffed against) in one commit: the rows they leave alone, with their run ids, plus the
+    upserted ones. An overwrite, not a MERGE: on pysail a MERGE of 10 k changes into 4 M rows took
+    18.8 s and this 5.8 s (copy-on-write rewrites nearly every file either way, since a change's
+    rows are spread over the whole table)."""
+    from pyspark.sql import functions as F
 
-    view = f"_mlg_impact_changes_{uuid.uuid4().hex[:8]}"
-    changes.createOrReplaceTempView(view)
-    run = tables.sql_literal(run_id)
-    try:
-        spark.sql(
-            f"MERGE INTO graph.impact t USING {view} s ON t.src = s.src AND t.dst = s.dst "
-            "WHEN MATCHED AND s._delete THEN DELETE "
-            f"WHEN MATCHED THEN UPDATE SET min_depth = s.min_depth, relations = s.relations, run_id = {run} "
-            "WHEN NOT MATCHED AND NOT s._delete THEN INSERT (src, dst, min_depth, relations, run_id) "
-            f"VALUES (s.src, s.dst, s.min_depth, s.relations, {run})").collect()
-    finally:
-        spark.catalog.dropTempView(view)
+    target = tables.table("graph.impact")
+    kept = impact.join(changes.select("src", "dst"), ["src", "dst"], "left_anti")
+    upserted = changes.where(~F.col("_delete")).withColumn("run_id", F.lit(run_id))
+    (kept.select(*target.column_names).unionByName(upserted.select(*target.column_names))
+     .write.format("delta").mode("overwrite").save(target.path(settings)))

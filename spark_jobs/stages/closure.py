@@ -3,7 +3,7 @@ edges) up to date in one commit, then graph.deprecation_candidates from it.
 
 Incremental by default: when graph.impact is still the version the last successful closure run
 wrote (its `impact_version` in ops.runs), only the rows the dependency-edge change since that
-run's `edges_version` can reach (by source or by destination, whichever are fewer) are re-derived and the difference is MERGEd (`graph.incremental`);
+run's `edges_version` can reach (by source or by destination, whichever are fewer) are re-derived and the difference is applied in one commit (`graph.incremental`);
 a run with no dependency-edge change writes no graph.impact version. It recomputes the closure
 whole (one overwrite) on the first run, when graph.impact was written by anything else, when the
 last closure was cut at max_depth or computed to another depth, or when the change is larger than
