@@ -63,38 +63,45 @@ def changed_dependency_edges(old: DataFrame, new: DataFrame) -> DataFrame:
     return old.subtract(new).unionByName(new.subtract(old))
 
 
-def affected_sources(impact: DataFrame, changed: DataFrame) -> DataFrame:
-    """Sources whose closure rows a change of `changed` edges may alter: each changed edge's tail
-    and everything that reached that tail in `impact` (the closure before the change)."""
+def affected_entities(impact: DataFrame, changed: DataFrame) -> DataFrame:
+    """(side, node): the sources whose closure rows a change of `changed` edges may alter (side
+    'sources': each changed edge's tail and everything that reached it in `impact`, the closure
+    before the change) and the destinations (side 'destinations': each head and everything it
+    reached)."""
     from pyspark.sql import functions as F
 
-    tails = changed.select("src").distinct()
-    upstream = impact.join(tails.select(F.col("src").alias("dst")), "dst", "left_semi").select("src")
-    return tails.unionByName(upstream).distinct()
+    tails = changed.select(F.col("src").alias("node")).distinct()
+    heads = changed.select(F.col("dst").alias("node")).distinct()
+    upstream = impact.join(tails.withColumnRenamed("node", "dst"), "dst", "left_semi").select(F.col("src").alias("node"))
+    downstream = impact.join(heads.withColumnRenamed("node", "src"), "src", "left_semi").select(F.col("dst").alias("node"))
+    return (tails.unionByName(upstream).select(F.lit("sources").alias("side"), "node")
+            .unionByName(heads.unionByName(downstream).select(F.lit("destinations").alias("side"), "node"))
+            .distinct())
 
 
-def affected_destinations(impact: DataFrame, changed: DataFrame) -> DataFrame:
-    """Destinations whose closure rows a change of `changed` edges may alter: each changed edge's
-    head and everything that head reached in `impact` (the closure before the change)."""
+def affected_row_counts(impact: DataFrame, affected: DataFrame) -> dict[str, int]:
+    """Rows of `impact` from the affected sources and to the affected destinations, in one scan."""
     from pyspark.sql import functions as F
 
-    heads = changed.select("dst").distinct()
-    downstream = impact.join(heads.select(F.col("dst").alias("src")), "src", "left_semi").select("dst")
-    return heads.unionByName(downstream).distinct()
+    sources = affected.where(F.col("side") == "sources").select(F.col("node").alias("src"), F.lit(1).alias("_s"))
+    destinations = affected.where(F.col("side") == "destinations").select(F.col("node").alias("dst"),
+                                                                          F.lit(1).alias("_d"))
+    row = (impact.select("src", "dst").join(sources, "src", "left").join(destinations, "dst", "left")
+           .agg(F.count("_s").alias("sources"), F.count("_d").alias("destinations")).collect()[0])
+    return {"sources": row["sources"], "destinations": row["destinations"]}
 
 
-def walk_cone(impact: DataFrame, changed: DataFrame, affected: DataFrame, side: str) -> DataFrame:
-    """The entities (column `node`) on any path, before or after the change, from the affected
-    sources (side 'sources') or to the affected destinations ('destinations'): those and everything
-    the old closure reaches from them, plus each changed edge's far end and what it reached. A path
-    after the change from a source s runs over unchanged edges up to its first changed one and from
-    its last changed one on, so every vertex on it is one of those: the walk needs no other edges."""
+def walk_ends(changed: DataFrame, affected: DataFrame, side: str) -> DataFrame:
+    """The entities (column `node`) a walk's cone starts from: the affected entities of `side` and
+    each changed edge's far end. The cone is those and everything the old closure reaches from them
+    (away from `side`): a path after the change from an affected source runs over unchanged edges
+    up to its first changed one and from its last changed one on, so every vertex on it is one of
+    those (the same, mirrored, for destinations): the walk needs no other edges."""
     from pyspark.sql import functions as F
 
-    near, far = ("src", "dst") if side == "sources" else ("dst", "src")
-    ends = affected.select(F.col(near).alias("node")).unionByName(changed.select(F.col(far).alias("node")))
-    reached = impact.join(ends.withColumnRenamed("node", near), near, "left_semi").select(F.col(far).alias("node"))
-    return ends.unionByName(reached).distinct()
+    far = "dst" if side == "sources" else "src"
+    return (affected.where(F.col("side") == side).select("node")
+            .unionByName(changed.select(F.col(far).alias("node"))).distinct())
 
 
 def read_version(spark: SparkSession, settings: Settings, name: str, version: int) -> DataFrame:
@@ -122,8 +129,9 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
     graph.edges@edges_version. The caller has checked that graph.impact holds the former.
     `direction` picks the rows re-derived: by source, by destination, or (auto) whichever are
     fewer. The walk runs in the driver when its edges and rows stay under `local_max_rows`
-    (default: the setting `closure_local_walk_max_rows`), else on the engine. None (nothing written) when the change touches more than `max_fraction` of the
-    dependency edges or of the closure's rows, or the old edges version cannot be read (vacuumed)."""
+    (default: the setting `closure_local_walk_max_rows`), else on the engine. None (nothing
+    written) when the change touches more than `max_fraction` of the dependency edges or of the
+    closure's rows, or the old edges version cannot be read (vacuumed)."""
     from pyspark.sql import functions as F
 
     impact_version = tables.version(settings, "graph.impact")
@@ -134,10 +142,8 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
         old.limit(1).collect()  # a version whose files were vacuumed fails here, not halfway through
     except Exception:  # noqa: BLE001 - any unreadable old version means: compute it whole
         return None
-    new_path, changed_path = f"{scratch}/deps", f"{scratch}/changed"
-    dependency_edges(tables.read(spark, settings, "graph.edges", at_version=edges_version)) \
-        .write.mode("overwrite").parquet(new_path)
-    new = spark.read.schema(_DEPS_SCHEMA).parquet(new_path)
+    changed_path = f"{scratch}/changed"
+    new = dependency_edges(tables.read(spark, settings, "graph.edges", at_version=edges_version))
     changed_dependency_edges(old, new).write.mode("overwrite").parquet(changed_path)
     changed = spark.read.schema(_DEPS_SCHEMA).parquet(changed_path)
     n_changed = changed.count()
@@ -147,27 +153,32 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
         return None
 
     impact = tables.read(spark, settings, "graph.impact", at_version=impact_version)
-    candidates = []
-    for side, end, affected in (("sources", "src", affected_sources), ("destinations", "dst", affected_destinations)):
-        if direction in ("auto", side):
-            path = f"{scratch}/affected-{side}"
-            affected(impact, changed).write.mode("overwrite").parquet(path)
-            entities = spark.read.schema(f"{end} string").parquet(path)
-            stored = impact.join(entities, end, "left_semi")
-            candidates.append((stored.count(), entities.count(), side, end, entities, stored))
-    n_rows, n_entities, side, end, entities, stored = min(candidates, key=lambda c: (c[0], c[1]))
+    affected_path = f"{scratch}/affected"
+    affected_entities(impact, changed).write.mode("overwrite").parquet(affected_path)
+    affected = spark.read.schema("side string, node string").parquet(affected_path)
+    rows = affected_row_counts(impact, affected)
+    side = min(rows, key=lambda k: rows[k]) if direction == "auto" else direction
+    n_rows = rows[side]
     if n_rows > max_fraction * max(tables.row_count(settings, "graph.impact", impact_version), 1):
         return None
+    near, far = ("src", "dst") if side == "sources" else ("dst", "src")
+    entities = affected.where(F.col("side") == side).select(F.col("node").alias(near))
+    n_entities = entities.count()
 
-    cone = f"{scratch}/cone"
-    walk_cone(impact, changed, entities, side).write.mode("overwrite").parquet(cone)
-    nodes = spark.read.schema("node string").parquet(cone)
+    # the old rows from the walk's ends: the cone's far ends, and (those from the affected
+    # entities) the rows the walk re-derives
+    ends = walk_ends(changed, affected, side)
+    reached_path = f"{scratch}/reached"
+    impact.join(ends.withColumnRenamed("node", near), near, "left_semi").write.mode("overwrite").parquet(reached_path)
+    reached = spark.read.schema(impact.schema).parquet(reached_path)
+    stored = reached.join(entities, near, "left_semi")
+    nodes = ends.unionByName(reached.select(F.col(far).alias("node"))).distinct()
     cone_deps = (new.join(nodes.withColumnRenamed("node", "src"), "src", "left_semi")
                  .join(nodes.withColumnRenamed("node", "dst"), "dst", "left_semi"))
     bound = max_depth + 1
     try:
         fresh, sizes = local_walk.closure_rows(
-            spark, cone_deps, entities.select(F.col(end).alias("node")), reverse=side == "destinations",
+            spark, cone_deps, entities.select(F.col(near).alias("node")), reverse=side == "destinations",
             bound=bound, max_rows=settings.closure_local_walk_max_rows if local_max_rows is None else local_max_rows)
         level_sizes, converged = sizes[:max_depth], len(sizes) < bound or sizes[bound - 1] == 0
     except local_walk.WalkTooLarge:
