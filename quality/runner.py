@@ -13,6 +13,12 @@
 
 The drift baseline of a table is the version checked by the most recent run whose gate passed
 (what was last accepted), falling back to the previous Delta version when no run passed yet.
+
+A GE suite over a table version an earlier run already validated with the same suite (same
+expectations, thresholds and severities: `suite_digest` in each result's observed value) is not
+run again: its results are that run's, written again as this run's quality.results rows. The
+entities suite's "not in the future" bound moves with the clock, so its results are reused only
+when they all passed at an earlier clock (a later one cannot fail them).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from spark_jobs import tables
 from spark_jobs.config import Settings
 
 if TYPE_CHECKING:
+    import great_expectations as gx
     from pyspark.sql import DataFrame, SparkSession
 
 log = logging.getLogger(__name__)
@@ -89,7 +96,10 @@ def run_quality(
             table_versions[f"{name}@baseline"] = baseline
 
     docs_dir = Path(settings.reports_dir) / "quality" if data_docs else None
-    results = validate_with_ge(snapshot, config, run_id=run_id, now=now, docs_dir=docs_dir)
+    digests = suite_digests(config)
+    reuse = reusable_ge_results(spark, settings, digests, versions, now=now)
+    results = validate_with_ge(snapshot, config, run_id=run_id, now=now, docs_dir=docs_dir, reuse=reuse,
+                               digests=digests)
     results += graph_checks(spark, snapshot, config, now=now)
     scores = None
     if versions[ENTITIES] is not None:
@@ -141,9 +151,76 @@ def baseline_version(spark: SparkSession, settings: Settings, name: str, current
     return current - 1 if current >= 1 else None
 
 
+#: Which table each GE suite validates.
+SUITE_TABLES = {"entities": ENTITIES, "coverage": ENTITIES, "edges": EDGES}
+#: Suites whose expectations depend on the clock (`now`), and the checks that do.
+CLOCKED_SUITES = {"entities": "timestamp_not_in_future"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def ge_suites(config: QualityConfig, *, now: datetime) -> dict[str, gx.ExpectationSuite]:
+    return {"entities": suites.entities_suite(config, now=now), "coverage": suites.coverage_suite(config),
+            "edges": suites.edges_suite(config)}
+
+
+def suite_digests(config: QualityConfig) -> dict[str, str]:
+    """Per suite, what it checks (expectations, thresholds, severities), not when: the clock is fixed."""
+    import hashlib
+    import json
+
+    import great_expectations as gx
+
+    gx.get_context(mode="ephemeral")  # suites are built in a context
+    out = {}
+    for name, suite in ge_suites(config, now=_EPOCH).items():
+        expectations = [{k: v for k, v in e.configuration.to_json_dict().items() if k not in ("id", "rendered_content")}
+                        for e in suite.expectations]
+        out[name] = hashlib.sha256(json.dumps(expectations, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return out
+
+
+def reusable_ge_results(spark: SparkSession, settings: Settings, digests: Mapping[str, str],
+                        versions: Mapping[str, int | None], *, now: datetime) -> dict[str, list[CheckResult]]:
+    """Per suite, the results of the newest earlier run that validated the same table version with
+    the same suite (one query for every suite); suites without one are absent."""
+    import json
+
+    from pyspark.sql import functions as F
+
+    wanted = [(name, digests[name], versions[table]) for name, table in SUITE_TABLES.items()
+              if versions.get(table) is not None]
+    if not wanted:
+        return {}
+    match = F.lit(False)
+    for name, digest, version in wanted:
+        match = match | ((F.col("suite") == name)
+                         & (F.get_json_object("observed_value", "$.suite_digest") == digest)
+                         & (F.col("table_versions").getItem(SUITE_TABLES[name]) == version))
+    rows = tables.read(spark, settings, RESULTS).where(match & (F.col("checked_at") <= F.lit(now))).collect()
+    newest: dict[str, tuple] = {}
+    for row in rows:
+        key = (row["checked_at"], row["run_id"])
+        if row["suite"] not in newest or key > newest[row["suite"]]:
+            newest[row["suite"]] = key
+    out: dict[str, list[CheckResult]] = {}
+    for name, (_, run) in newest.items():
+        mine = [r for r in rows if r["suite"] == name and r["run_id"] == run]
+        clocked = CLOCKED_SUITES.get(name)
+        if clocked and not all(r["success"] for r in mine if r["expectation"] == clocked):
+            continue  # a future timestamp then may not be one now: validate again
+        observed = [json.loads(r["observed_value"] or "{}") for r in mine]
+        if any("error" in o for o in observed):
+            continue  # an expectation that raised may not raise again
+        out[name] = [CheckResult(name, r["expectation"], r["target"], bool(r["success"]), r["severity"], o)
+                     for r, o in zip(mine, observed)]
+    return out
+
+
 def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, now: datetime,
-                     docs_dir: Path | None) -> list[CheckResult]:
-    """Run the GE suites over the snapshot's frames; Data Docs go to `docs_dir/data_docs` when given."""
+                     docs_dir: Path | None, reuse: Mapping[str, list[CheckResult]] | None = None,
+                     digests: Mapping[str, str] | None = None) -> list[CheckResult]:
+    """Run the GE suites over the snapshot's frames; Data Docs go to `docs_dir/data_docs` when given.
+    A suite in `reuse` is not run: its given results stand (with the current descriptions)."""
     import great_expectations as gx
 
     # GE pins this module logger at INFO ("Created temporary directory ... for ephemeral docs site").
@@ -167,13 +244,25 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
     source = context.data_sources.add_spark(name="lakehouse", persist=False)
     identifier = RunIdentifier(run_name=run_id, run_time=now)
 
+    reuse = reuse or {}
+    all_suites = ge_suites(config, now=now)
     frames = {
-        "entities": (suites.prepare_entities(snapshot.entities),
-                     [suites.entities_suite(config, now=now), suites.coverage_suite(config)], ["id"]),
-        "edges": (snapshot.edges, [suites.edges_suite(config)], ["src", "rel", "dst"]),
+        "entities": (lambda: suites.prepare_entities(snapshot.entities), ["entities", "coverage"], ["id"]),
+        "edges": (lambda: snapshot.edges, ["edges"], ["src", "rel", "dst"]),
     }
+    digests = digests or {}
     results: list[CheckResult] = []
-    for asset_name, (frame, asset_suites, keys) in frames.items():
+    for asset_name, (frame_of, names, keys) in frames.items():
+        for name in names:
+            if name in reuse:
+                described = {((e.meta or {}).get("check"), (e.meta or {}).get("target")): e.description or ""
+                             for e in all_suites[name].expectations}
+                results.extend(CheckResult(r.suite, r.expectation, r.target, r.success, r.severity, r.observed,
+                                           described.get((r.expectation, r.target), "")) for r in reuse[name])
+        asset_suites = [all_suites[n] for n in names if n not in reuse]
+        if not asset_suites:
+            continue
+        frame = frame_of()
         batch = source.add_dataframe_asset(name=asset_name).add_batch_definition_whole_dataframe(asset_name)
         definitions = [
             context.validation_definitions.add(
@@ -187,15 +276,17 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
         run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=identifier)
         for validation in run.run_results.values():
             suite_name = validation.suite_name
-            results.extend(_from_ge(suite_name, r, config) for r in validation.results)
+            results.extend(_from_ge(suite_name, r, config, digests.get(suite_name)) for r in validation.results)
     return results
 
 
-def _from_ge(suite: str, result: Any, config: QualityConfig) -> CheckResult:
+def _from_ge(suite: str, result: Any, config: QualityConfig, digest: str | None = None) -> CheckResult:
     expectation = result.expectation_config
     meta = expectation.meta or {}
     details = result.result or {}
     observed: dict[str, Any] = {"ge": expectation.type}
+    if digest:
+        observed["suite_digest"] = digest
     error = _exception(result.exception_info)
     if error:
         observed["error"] = error
