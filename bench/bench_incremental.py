@@ -21,7 +21,8 @@ from spark_jobs.bench.suite import BenchRun, _build, _land, _mutate, _workdir  #
 from spark_jobs.config import Settings  # noqa: E402
 from spark_jobs.stages import BUILD_STAGES, RunContext  # noqa: E402
 
-TOUCHED = {"closure": ("mode", "changed_dependency_edges", "affected_rows", "upserted", "deleted", "impact_pairs"),
+TOUCHED = {"closure": ("mode", "changed_dependency_edges", "direction", "affected_entities", "affected_rows", "upserted",
+                       "deleted", "impact_pairs", "incremental_fallback"),
            "publish": ("documents_changed", "documents_deleted", "documents")}
 
 

@@ -16,8 +16,9 @@ difference is applied to graph.impact in one Delta commit. No difference, no com
 
 The change is the difference between the dependency edges of two graph.edges versions (the one
 the closure was last computed from, and now), so it is right whatever happened in between
-(several merges, inferred edges, re-activations). `update_impact` returns None when the full
-computation is cheaper or the old version cannot be read; the caller then runs the full one.
+(several merges, inferred edges, re-activations). When the full computation is cheaper
+`update_impact` writes nothing and says why (`ImpactUpdate.fallback`); it returns None when the old
+version cannot be read; either way the caller runs the full one.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class ImpactUpdate:
     deleted: int = 0
     level_sizes: list[int] = field(default_factory=list)
     converged: bool = True
+    #: why nothing was written and the closure must be computed whole ("": the update was applied)
+    fallback: str = ""
 
     @property
     def committed(self) -> bool:
@@ -149,8 +152,9 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
     n_changed = changed.count()
     if n_changed == 0:
         return ImpactUpdate(0)
-    if n_changed > max_fraction * max(new.count(), 1):
-        return None
+    n_deps = new.count()
+    if n_changed > max_fraction * max(n_deps, 1):
+        return ImpactUpdate(n_changed, fallback=f"{n_changed:,} of {n_deps:,} dependency edges changed")
 
     impact = tables.read(spark, settings, "graph.impact", at_version=impact_version)
     affected_path = f"{scratch}/affected"
@@ -159,8 +163,11 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
     rows = affected_row_counts(impact, affected)
     side = min(rows, key=lambda k: rows[k]) if direction == "auto" else direction
     n_rows = rows[side]
-    if n_rows > max_fraction * max(tables.row_count(settings, "graph.impact", impact_version), 1):
-        return None
+    n_impact = tables.row_count(settings, "graph.impact", impact_version) or 0
+    if n_rows > max_fraction * max(n_impact, 1):
+        return ImpactUpdate(n_changed, side, affected_rows=n_rows, fallback=(
+            f"the change reaches {rows['sources']:,} rows by source and {rows['destinations']:,} by "
+            f"destination of {n_impact:,}"))
     near, far = ("src", "dst") if side == "sources" else ("dst", "src")
     entities = affected.where(F.col("side") == side).select(F.col("node").alias(near))
     n_entities = entities.count()

@@ -53,6 +53,8 @@ def walk(src: np.ndarray, dst: np.ndarray, mask: np.ndarray, starts: np.ndarray,
         if total > max_rows:
             raise WalkTooLarge(f"the walk passed {max_rows:,} rows")
         begin, degree = indptr[f_dst], indptr[f_dst + 1] - indptr[f_dst]
+        if degree.sum() > 4 * max_rows:  # one level's expansion, before its duplicates go
+            raise WalkTooLarge(f"a level of the walk passed {4 * max_rows:,} paths")
         row = np.repeat(np.arange(len(f_dst)), degree)
         if not len(row):
             break

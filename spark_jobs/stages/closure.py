@@ -78,6 +78,9 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
             update = update_impact(spark, settings, since_edges_version=base, edges_version=version,
                                    run_id=ctx.run_id, scratch=f"{scratch}/incremental", max_fraction=max_fraction,
                                    max_depth=max_depth)
+        if update is not None and update.fallback:
+            metrics["incremental_fallback"] = update.fallback
+            update = None
         if update is not None:
             metrics.update(mode="incremental" if update.committed else "unchanged",
                            changed_dependency_edges=update.changed_edges,

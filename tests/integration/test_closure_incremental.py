@@ -183,3 +183,4 @@ def test_stage_updates_incrementally_and_writes_nothing_without_a_dependency_cha
     set_edge_active(spark, settings, a, FORWARD[0], b, active=False)
     sixth = closure_stage(spark, settings, "r6", closure_incremental_max_fraction=0.1)
     assert sixth["mode"] == "full" and sixth["impact_pairs"] == 1
+    assert sixth["incremental_fallback"] == "1 of 1 dependency edges changed"
