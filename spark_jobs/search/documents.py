@@ -16,7 +16,7 @@ are overwritten in one commit per build; each row carries the graph.entities and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from spark_jobs import tables
@@ -65,6 +65,8 @@ class BuiltDocuments:
     owner_documents_version: int | None
     #: per index kind, what the build changed in its table (None: the tables were overwritten)
     changes: dict[str, DocumentChanges] | None = None
+    #: ids whose documents were rebuilt and compared (None: every document was)
+    considered: int | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,23 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
     if not options.include_deleted:
         entities = entities.where(F.col("state").isNull() | (F.col("state") != "deleted"))
     names = entities.select("id", F.coalesce("name", _resource_id(F.col("id"))).alias("name"))
+    from quality.scores import latest_score_column
+    from spark_jobs.search.affected import DocumentsBase, affected_ids, read_base, write_base
+
+    scores = latest_score_column(spark, settings)
+    maintain = (scratch is not None and entities_version is None and edges_version is None
+                and impact_version is None and tables.exists(settings, DOCUMENTS.name)
+                and tables.exists(settings, OWNER_DOCUMENTS.name))
+    recorded = read_base(settings, asdict(options)) if maintain else None
+    # only the documents the change since the recorded base can touch (spark_jobs/search/affected.py)
+    scope = None if recorded is None else affected_ids(
+        spark, settings, recorded, entities_version=ev, edges_version=gv, impact_version=iv,
+        impact_depth=options.impact_depth, include_deleted=options.include_deleted, scores=scores,
+        scratch=f"{scratch}/affected")
+
+    def scoped(df: DataFrame, column: str = "id") -> DataFrame:
+        return df if scope is None else df.join(scope.select(F.col("id").alias(column)), column, "left_semi")
+
     if gv is not None:
         edges = tables.read(spark, settings, "graph.edges", at_version=gv).where("active")
     else:
@@ -134,8 +153,8 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
 
     # owners: names and filter keys (URI + username / team name, lower-cased)
     owned = entities.select(F.col("id").alias("asset"), F.explode("owners").alias("owner"))
-    owner_rows = (owned.join(names.select(F.col("id").alias("owner"), F.col("name").alias("owner_name")),
-                             "owner", "left")
+    owner_rows = (scoped(owned, "asset")
+                  .join(names.select(F.col("id").alias("owner"), F.col("name").alias("owner_name")), "owner", "left")
                   .select("asset", "owner", F.coalesce("owner_name", _resource_id(F.col("owner"))).alias("owner_name"),
                           F.lower(_resource_id(F.col("owner"))).alias("owner_key")))
     owners = owner_rows.groupBy(F.col("asset").alias("id")).agg(
@@ -154,10 +173,10 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
                                                 F.col("min_depth").cast("int").alias("depth"))).unionByName(
             impact.select(F.col("src").alias("id"), F.col("dst").alias("other"),
                           F.col("min_depth").cast("int").alias("depth")))
-    links = links.where(F.col("id") != F.col("other"))
+    links = scoped(links.where(F.col("id") != F.col("other")))
     related = _top_names(links, names, options.max_related)
 
-    base = entities.select(
+    base = scoped(entities).select(
         "id", "entity_type", "domain", F.coalesce("name", _resource_id(F.col("id"))).alias("name"),
         _resource_id(F.col("id")).alias("rid"), "description", "owners", "tags", "state", "source_status",
         "last_enriched_at", "updated_at")
@@ -165,10 +184,8 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
     tag_strings = F.expr("transform(coalesce(tags, array()), t -> concat(t.tag, '::', t.value))")
     versions = [F.lit(ev).cast("bigint").alias("entities_version"),
                 F.lit(gv).cast("bigint").alias("edges_version"), F.lit(iv).cast("bigint").alias("impact_version")]
-    from quality.scores import latest_score_column
-
     docs = (base.join(owners, "id", "left").join(related, "id", "left")
-            .join(latest_score_column(spark, settings), "id", "left").select(
+            .join(scores, "id", "left").select(
         "id", "entity_type", "domain", "name", aliases.alias("aliases"), "description",
         F.coalesce("owners", F.array().cast("array<string>")).alias("owners"),
         F.coalesce("owner_names", F.array().cast("array<string>")).alias("owner_names"),
@@ -187,8 +204,9 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
                                                    F.lit(2).alias("depth")))
                     .unionByName(membership.select(F.col("dst").alias("id"), F.col("src").alias("other"),
                                                    F.lit(2).alias("depth"))))
-    person_related = _top_names(person_links, names, options.max_related)
-    counts = owned.groupBy(F.col("owner").alias("id")).agg(F.count("*").cast("bigint").alias("owned_count"))
+    person_related = _top_names(scoped(person_links), names, options.max_related)
+    counts = scoped(owned, "owner").groupBy(F.col("owner").alias("id")).agg(
+        F.count("*").cast("bigint").alias("owned_count"))
     owner_docs = (people.join(person_related, "id", "left").join(counts, "id", "left").select(
         "id", "entity_type", "domain", "name", aliases.alias("aliases"), "description",
         F.array().cast("array<string>").alias("owners"), F.array().cast("array<string>").alias("owner_names"),
@@ -199,26 +217,25 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
         "state", "source_status", "last_enriched_at", "updated_at", *versions,
         F.lit(None).cast("double").alias("quality_score")))
 
-    maintain = (scratch is not None and entities_version is None and edges_version is None
-                and impact_version is None and tables.exists(settings, DOCUMENTS.name)
-                and tables.exists(settings, OWNER_DOCUMENTS.name))
     changes = None
     if maintain:
-        changes = {kind: _apply_changes(spark, settings, frame, name, f"{scratch}/{kind}")
+        changes = {kind: _apply_changes(spark, settings, frame, name, f"{scratch}/{kind}", scope=scope)
                    for kind, frame, name in (("entities", docs, DOCUMENTS.name),
                                              ("owners", owner_docs, OWNER_DOCUMENTS.name))}
     else:
         _overwrite(docs, settings, DOCUMENTS.name)
         _overwrite(owner_docs, settings, OWNER_DOCUMENTS.name)
     dv, ov = tables.version(settings, DOCUMENTS.name), tables.version(settings, OWNER_DOCUMENTS.name)
+    write_base(settings, DocumentsBase(ev, gv, iv, dv, ov, asdict(options)))
     return BuiltDocuments(ev, gv, iv, _count(settings, DOCUMENTS.name, dv), _count(settings, OWNER_DOCUMENTS.name, ov),
-                          dv, ov, changes)
+                          dv, ov, changes, None if scope is None else scope.count())
 
 
 def _apply_changes(spark: SparkSession, settings: Settings, docs: DataFrame, name: str,
-                   scratch: str) -> DocumentChanges:
+                   scratch: str, scope: DataFrame | None = None) -> DocumentChanges:
     """MERGE into `name` only the documents of `docs` whose content differs from the stored one,
-    and delete the stored ones `docs` no longer has (one commit; none when nothing changed)."""
+    and delete the stored ones `docs` no longer has (one commit; none when nothing changed). With
+    `scope` (ids), `docs` holds only those documents and only those stored ones are compared."""
     import uuid
 
     from pyspark.sql import functions as F
@@ -229,7 +246,10 @@ def _apply_changes(spark: SparkSession, settings: Settings, docs: DataFrame, nam
     docs.select(*t.column_names).write.mode("overwrite").parquet(f"{scratch}/new")
     new = spark.read.schema(t.ddl).parquet(f"{scratch}/new").alias("n")
     content = [c for c in t.column_names if c not in VERSION_COLUMNS and c != "id"]
-    stored = tables.read(spark, settings, name, at_version=base).select("id", *content).alias("o")
+    stored = tables.read(spark, settings, name, at_version=base).select("id", *content)
+    if scope is not None:
+        stored = stored.join(scope, "id", "left_semi")
+    stored = stored.alias("o")
     joined = new.join(stored, F.col("n.id") == F.col("o.id"), "full_outer")
     differs = F.lit(False)
     for c in content:

@@ -120,7 +120,8 @@ def publish(spark: SparkSession, settings: Settings, *, embedded: bool = True, k
             "owner_documents": built.owner_documents})
         if built.changes is not None:
             out.metrics.update(documents_changed=sum(c.upserted for c in built.changes.values()),
-                               documents_deleted=sum(c.deleted for c in built.changes.values()))
+                               documents_deleted=sum(c.deleted for c in built.changes.values()),
+                               documents_considered=built.considered)
         failed_backends: list[str] = []
         for backend in backends:
             try:

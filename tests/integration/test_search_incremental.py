@@ -79,3 +79,41 @@ def test_a_small_change_rewrites_and_reindexes_only_the_documents_it_touches(spa
     build_documents(spark, settings)  # no scratch: both tables overwritten
     assert content(documents(spark, settings)) == maintained
     assert content(documents(spark, settings, "search.owner_documents")) == maintained_owners
+
+
+def test_documents_rebuilt_for_the_affected_ids_only_equal_a_build_from_scratch(spark, settings):
+    """Renames, new and removed dependency edges (the impact closure moving), ownership changes and
+    deletions: after each, only the documents the change can touch are rebuilt, and the tables
+    equal a build from scratch."""
+    from spark_jobs.graph.synthetic import set_edge_active, write_edges, Edge
+    from spark_jobs.stages import RunContext, run_stage
+
+    pipeline, run, other = E.PIPELINE.uri("etl"), E.PIPELINE_RUN.uri("etl-1"), E.MODEL_INSTANCE.uri("ranking-v5-2")
+    g = graph().add(DATASET, "PRODUCED_BY", run).add(run, "RUN_OF", pipeline).add(other, "INSTANCE_OF", MODEL)
+    for i in range(8):  # bystanders the changes must not rebuild
+        g.add(E.FEATURE.uri(f"f{i}"), "DERIVED_FROM", E.DATASET.uri(f"d{i}"))
+    write_graph(spark, settings, g)
+
+    def step(change):
+        change()
+        run_stage("closure", spark, settings, RunContext.new())
+        built = publish(spark, settings).built
+        maintained = content(documents(spark, settings))
+        owners = content(documents(spark, settings, "search.owner_documents"))
+        build_documents(spark, settings)  # from scratch (also the next step's base)
+        assert content(documents(spark, settings)) == maintained
+        assert content(documents(spark, settings, "search.owner_documents")) == owners
+        return built
+
+    step(lambda: None)  # the first build: whole
+    lit = tables.sql_literal
+    renamed = step(lambda: spark.sql(f"UPDATE graph.entities SET name = 'Clicks v2' WHERE id = {lit(DATASET)}")
+                   .collect())
+    assert renamed.considered is not None and renamed.considered < renamed.documents  # not every document
+    step(lambda: write_edges(spark, settings, [Edge(other, "USES_FEATURE", FEATURE)]))  # new impact pairs
+    step(lambda: set_edge_active(spark, settings, FEATURE, "DERIVED_FROM", DATASET, False))  # pairs gone
+    step(lambda: spark.sql(f"UPDATE graph.entities SET owners = array({lit(BOB)}) WHERE id = {lit(MODEL)}")
+         .collect())
+    step(lambda: spark.sql(f"UPDATE graph.entities SET name = 'Robert' WHERE id = {lit(BOB)}").collect())
+    step(lambda: spark.sql(f"UPDATE graph.entities SET state = 'deleted' WHERE id = {lit(INSTANCE)}").collect())
+    step(lambda: set_edge_active(spark, settings, FEATURE, "DERIVED_FROM", DATASET, True))
