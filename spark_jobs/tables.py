@@ -275,6 +275,12 @@ def append(df: DataFrame, settings: Settings, name: str) -> None:
     df.select(*t.column_names).write.format("delta").mode("append").save(t.path(settings))
 
 
+def overwrite(df: DataFrame, settings: Settings, name: str) -> None:
+    """Replace a table's rows in one Delta commit (earlier versions stay readable by time travel)."""
+    t = table(name)
+    df.select(*t.column_names).write.format("delta").mode("overwrite").save(t.path(settings))
+
+
 def empty(spark: SparkSession, name: str) -> DataFrame:
     return spark.createDataFrame([], table(name).ddl)
 

@@ -1,4 +1,4 @@
-"""Merge one staged hydration batch into the graph: one MERGE per table.
+"""Merge one staged hydration batch into the graph: one commit per table.
 
 - graph.entities (+ graph.entity_history): hydrated rows, tombstones (404, vanished, cells whose
   test no longer has them) and `reference` rows for edge targets not yet in the graph, through
@@ -154,7 +154,7 @@ def merge_batch(spark: SparkSession, settings: Settings, batch: str, *, run_id: 
 
 def _merge_edges(spark: SparkSession, settings: Settings, staged: DataFrame,
                  current: DataFrame) -> merge.MergeResult:
-    """MERGE only the edges whose state differs from the table (graph.edges has no content hash:
+    """Write only the edges whose state differs from the table (graph.edges has no content hash:
     the compared columns are few), so re-declaring an unchanged edge writes nothing."""
     from pyspark.sql import functions as F
 
@@ -170,27 +170,16 @@ def _merge_edges(spark: SparkSession, settings: Settings, staged: DataFrame,
         differs = d if differs is None else differs | d
     columns = tables.table("graph.edges").column_names
     changes = joined.where(F.col("_exists").isNull() | differs).select(
-        *columns, F.col("_exists").isNull().alias("_new"))
+        *columns, F.col("_exists").isNull().alias("_is_new"))
     with scratch_dir(settings, "edges") as scratch:
-        # materialised once (the batch's joins run once), and appended when no edge is in the table
-        changes.write.parquet(scratch)
-        changes = spark.read.schema(f"{tables.table('graph.edges').ddl}, _new BOOLEAN").parquet(scratch)
-        counts = {r["_new"]: r["count"] for r in changes.groupBy("_new").count().collect()}
+        changes.write.parquet(scratch)  # materialised once: the batch's joins run once
+        changes = spark.read.schema(f"{tables.table('graph.edges').ddl}, _is_new BOOLEAN").parquet(scratch)
+        counts = {r["_is_new"]: r["count"] for r in changes.groupBy("_is_new").count().collect()}
         inserted, updated = counts.get(True, 0), counts.get(False, 0)
         if inserted + updated == 0:
             return merge.MergeResult(0, 0, tables.version(settings, "graph.edges"))
-        if updated == 0:
-            tables.append(changes, settings, "graph.edges")
-        else:
-            view = "_mlg_edge_changes"
-            changes.select(*columns).createOrReplaceTempView(view)
-            updates = ", ".join(f"{c} = s.{c}" for c in columns if c not in key and c != "first_seen_at")
-            try:
-                spark.sql(f"MERGE INTO graph.edges t USING {view} s "
-                          "ON t.src = s.src AND t.rel = s.rel AND t.dst = s.dst "
-                          f"WHEN MATCHED THEN UPDATE SET {updates} WHEN NOT MATCHED THEN INSERT *").collect()
-            finally:
-                spark.catalog.dropTempView(view)
+        merge.write_rows(spark, settings, "graph.edges", changes, at_version=tables.version(settings, "graph.edges"),
+                         preserve_on_update=("first_seen_at",), all_new=updated == 0)
     return merge.MergeResult(inserted, updated, tables.version(settings, "graph.edges"))
 
 

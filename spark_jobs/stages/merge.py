@@ -1,5 +1,5 @@
 """Stage `merge`: merge the batch `hydrate` staged in this run into graph.entities,
-graph.entity_history, graph.edges and ops.hydration_failures (one MERGE per table), and record
+graph.entity_history, graph.edges and ops.hydration_failures (one commit per table), and record
 the landing version it consumed (the watermark the next build starts from)."""
 
 from __future__ import annotations

@@ -71,32 +71,42 @@ def test_map_order_does_not_change_the_hash(spark, settings):
     assert again.changed == 0
 
 
-def test_history_merge_is_idempotent_after_a_crash(spark, settings):
+def _crash_before_the_table_commit(monkeypatch):
+    """The upsert stops after its history commit and before the table's (a killed process)."""
+    def crash(*args, **kwargs):
+        raise RuntimeError("killed after the history commit")
+    monkeypatch.setattr(merge, "write_rows", crash)
+
+
+def _history_of(spark, settings, uri):
+    return tables.read(spark, settings, "graph.entity_history").where(f"id = '{uri}'").collect()
+
+
+def test_history_rewrite_is_idempotent_after_a_crash(spark, settings, monkeypatch):
     _upsert(spark, settings, [A], T1)
-    changed = _rows(spark, [{**A, "name": "a2"}])
-    changed = changed.withColumn("content_hash", merge.content_hash(changed, HASHED))
-    changed.createOrReplaceTempView("crash_changes")
-    # a crash after the history commit and before the entities MERGE:
-    merge._merge_history(spark, "graph.entity_history", "crash_changes", ["id"], T2, "r2")
+    with monkeypatch.context() as m:
+        _crash_before_the_table_commit(m)
+        with pytest.raises(RuntimeError, match="killed"):
+            _upsert(spark, settings, [{**A, "name": "a2"}], T2)
+    assert len(_history_of(spark, settings, A["id"])) == 2  # the history commit happened
     result = _upsert(spark, settings, [{**A, "name": "a2"}], T2)
-    assert result.updated == 1
-    history = tables.read(spark, settings, "graph.entity_history").where(f"id = '{A['id']}'").collect()
+    assert (result.inserted, result.updated) == (0, 1)
+    history = _history_of(spark, settings, A["id"])
     assert len(history) == 2
     assert sum(1 for h in history if h.valid_to is None) == 1
+    assert tables.read(spark, settings, "graph.entities").collect()[0].name == "a2"
 
 
-def test_history_append_is_idempotent_after_a_crash(spark, settings):
-    """New keys take the append path; a crash after their history commit and before the table's
-    must not give them a second open history row on the next run."""
+def test_history_append_is_idempotent_after_a_crash(spark, settings, monkeypatch):
+    """A batch of only new keys appends its history rows; after a crash before the table's commit
+    the next run must not give those keys a second open row."""
     _upsert(spark, settings, [A], T1)
-    changed = _rows(spark, [B])
-    changed = changed.withColumn("content_hash", merge.content_hash(changed, HASHED))
-    changed.createOrReplaceTempView("crash_new")
-    # the history append of a batch with only a new key, then a crash before graph.entities:
-    tables.append(spark.sql(f"SELECT {merge._history_row(T2, 'r2')} FROM crash_new c"), settings,
-                  "graph.entity_history")
+    with monkeypatch.context() as m:
+        _crash_before_the_table_commit(m)
+        with pytest.raises(RuntimeError, match="killed"):
+            _upsert(spark, settings, [B], T2)
     result = _upsert(spark, settings, [B], T2)
     assert (result.inserted, result.updated) == (1, 0)
-    history = tables.read(spark, settings, "graph.entity_history").where(f"id = '{B['id']}'").collect()
+    history = _history_of(spark, settings, B["id"])
     assert len(history) == 1 and history[0].valid_to is None
     assert {r.id for r in tables.read(spark, settings, "graph.entities").collect()} == {A["id"], B["id"]}
