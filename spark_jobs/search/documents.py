@@ -71,7 +71,7 @@ class BuiltDocuments:
 
 @dataclass(frozen=True)
 class DocumentChanges:
-    """One documents table brought up to date by one MERGE: the versions before and after, and
+    """One documents table brought up to date in one commit: the versions before and after, and
     the changed rows as Parquet (every document column plus `_delete`; a deleted document has
     only its id), readable while the build's scratch directory lives."""
 
@@ -115,7 +115,7 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
     current versions unless given: pass a snapshot's recorded versions to rebuild it).
 
     With `scratch` (a directory for the build's intermediate files) and the current versions,
-    only documents whose content changed are rewritten, gone ones deleted, in one MERGE per
+    only documents whose content changed are rewritten, gone ones deleted, in one commit per
     table, and `changes` says which (what the embedded index re-indexes); otherwise both tables
     are overwritten."""
     from pyspark.sql import functions as F
@@ -233,11 +233,9 @@ def build_documents(spark: SparkSession, settings: Settings, *, entities_version
 
 def _apply_changes(spark: SparkSession, settings: Settings, docs: DataFrame, name: str,
                    scratch: str, scope: DataFrame | None = None) -> DocumentChanges:
-    """MERGE into `name` only the documents of `docs` whose content differs from the stored one,
+    """Write into `name` only the documents of `docs` whose content differs from the stored one,
     and delete the stored ones `docs` no longer has (one commit; none when nothing changed). With
     `scope` (ids), `docs` holds only those documents and only those stored ones are compared."""
-    import uuid
-
     from pyspark.sql import functions as F
 
     t = tables.table(name)
@@ -265,19 +263,12 @@ def _apply_changes(spark: SparkSession, settings: Settings, docs: DataFrame, nam
     counts = {r["_delete"]: r["count"] for r in changed.groupBy("_delete").count().collect()}
     upserted, deleted = counts.get(False, 0), counts.get(True, 0)
     if upserted or deleted:
-        tables.register(spark, settings, [name])
-        view = f"_mlg_doc_changes_{uuid.uuid4().hex[:8]}"
-        changed.createOrReplaceTempView(view)
-        sets = ", ".join(f"{c} = s.{c}" for c in t.column_names if c != "id")
-        cols = ", ".join(t.column_names)
-        values = ", ".join(f"s.{c}" for c in t.column_names)
-        try:
-            spark.sql(f"MERGE INTO {t.name} t USING {view} s ON t.id = s.id "
-                      "WHEN MATCHED AND s._delete THEN DELETE "
-                      f"WHEN MATCHED THEN UPDATE SET {sets} "
-                      f"WHEN NOT MATCHED AND NOT s._delete THEN INSERT ({cols}) VALUES ({values})").collect()
-        finally:
-            spark.catalog.dropTempView(view)
+        # One overwrite of the documents left alone plus the upserted ones, not a MERGE: pysail's
+        # copy-on-write MERGE of ~400 changes into 86 k documents took 2.4 s, and rewrites nearly
+        # every file either way (a change's documents are spread over the table).
+        kept = tables.read(spark, settings, name, at_version=base).join(changed.select("id"), "id", "left_anti")
+        (kept.select(*t.column_names).unionByName(changed.where(~F.col("_delete")).select(*t.column_names))
+         .write.format("delta").mode("overwrite").save(t.path(settings)))
     return DocumentChanges(base, tables.version(settings, name), path, upserted, deleted)
 
 
