@@ -261,12 +261,49 @@ def register(spark: SparkSession, settings: Settings, names: Iterable[str] | Non
 
 
 def read(spark: SparkSession, settings: Settings, name: str, *, at_version: int | None = None) -> DataFrame:
-    """A table as a DataFrame, optionally as of a Delta version (time travel)."""
+    """A table as a DataFrame, optionally as of a Delta version (time travel). A version older
+    than the table's latest checkpoint (written every 10 commits) is read from its data files as
+    the Delta log lists them (delta-rs): pysail's time travel fails there ("Missing commit file")."""
     require_delta(spark)
+    if at_version is not None and at_version < (_last_checkpoint(settings, name) or 0):
+        files = _version_files(settings, name, at_version)
+        if files is not None:
+            return spark.read.schema(table(name).ddl).parquet(*files) if files else \
+                spark.createDataFrame([], table(name).ddl)
     reader = spark.read.format("delta")
     if at_version is not None:
         reader = reader.option("versionAsOf", at_version)
     return reader.load(table(name).path(settings))
+
+
+def _last_checkpoint(settings: Settings, name: str) -> int | None:
+    """The version of a table's latest checkpoint (None: none yet)."""
+    import json
+
+    path = f"{table(name).path(settings)}/_delta_log/_last_checkpoint"
+    try:
+        if "://" not in path:
+            with open(path, encoding="utf-8") as f:
+                return int(json.load(f)["version"])
+        from pyarrow import fs
+
+        filesystem, inner = fs.FileSystem.from_uri(path)
+        with filesystem.open_input_stream(inner) as f:
+            return int(json.loads(f.read())["version"])
+    except (FileNotFoundError, KeyError, ValueError, OSError):
+        return None
+
+
+def _version_files(settings: Settings, name: str, version: int) -> list[str] | None:
+    """The data files of a table version, or None when they alone do not give its rows (deletion
+    vectors, column mapping, partition values kept in paths: the engine's time travel applies those)."""
+    from deltalake import DeltaTable
+
+    t = table(name)
+    dt = DeltaTable(t.path(settings), version=version, storage_options=storage_options())
+    if set(dt.protocol().reader_features or ()) & {"deletionVectors", "columnMapping"} or t.partition_by:
+        return None
+    return dt.file_uris()
 
 
 def append(df: DataFrame, settings: Settings, name: str) -> None:

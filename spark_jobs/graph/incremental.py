@@ -107,24 +107,6 @@ def walk_ends(changed: DataFrame, affected: DataFrame, side: str) -> DataFrame:
             .unionByName(changed.select(F.col(far).alias("node"))).distinct())
 
 
-def read_version(spark: SparkSession, settings: Settings, name: str, version: int) -> DataFrame:
-    """A table as of an earlier version. The data files come from the Delta log read by delta-rs
-    and are read as Parquet: pysail's own time travel fails for versions before the latest
-    checkpoint (written every 10 commits). Tables with deletion vectors, column mapping or
-    partitions go through the engine's time travel, which applies them."""
-    from deltalake import DeltaTable
-
-    t = tables.table(name)
-    dt = DeltaTable(t.path(settings), version=version, storage_options=tables.storage_options())
-    features = set(dt.protocol().reader_features or ())
-    if features & {"deletionVectors", "columnMapping"} or t.partition_by:
-        return tables.read(spark, settings, name, at_version=version)
-    files = dt.file_uris()
-    if not files:
-        return spark.createDataFrame([], t.ddl)
-    return spark.read.schema(t.ddl).parquet(*files)
-
-
 def update_impact(spark: SparkSession, settings: Settings, *, since_edges_version: int, edges_version: int,
                   run_id: str, scratch: str, max_fraction: float, max_depth: int = DEFAULT_MAX_DEPTH,
                   direction: Direction = "auto", local_max_rows: int | None = None) -> ImpactUpdate | None:
@@ -141,7 +123,7 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
     if impact_version is None:
         return None
     try:
-        old = dependency_edges(read_version(spark, settings, "graph.edges", since_edges_version))
+        old = dependency_edges(tables.read(spark, settings, "graph.edges", at_version=since_edges_version))
         old.limit(1).collect()  # a version whose files were vacuumed fails here, not halfway through
     except Exception:  # noqa: BLE001 - any unreadable old version means: compute it whole
         return None
