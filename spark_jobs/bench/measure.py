@@ -1,5 +1,6 @@
 """Per-step measurement: wall time and peak RSS of this process (the embedded engine runs
-in-process, so its memory is counted too), optionally with its child processes."""
+in-process, so its memory is counted too), optionally with its child processes; the process's own
+peak is kept apart too (`peak_self_rss_mb`: what a build worker needs, without the local stack)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class Measurement:
     step: str
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    peak_self_rss_mb: float = 0.0
     rows_in: int | None = None
     rows_out: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -33,6 +35,7 @@ class Measurement:
         out["rows_per_s"] = None if self.rows_per_s is None else round(self.rows_per_s, 1)
         out["seconds"] = round(self.seconds, 3)
         out["peak_rss_mb"] = round(self.peak_rss_mb, 1)
+        out["peak_self_rss_mb"] = round(self.peak_self_rss_mb, 1)
         return out
 
 
@@ -45,10 +48,12 @@ class _RssSampler(threading.Thread):
         self._include_children = include_children
         self._interval = interval_s
         self._stop_event = threading.Event()
+        self.peak_self = 0
         self.peak = self._rss()
 
     def _rss(self) -> int:
         total = self._process.memory_info().rss
+        self.peak_self = max(self.peak_self, total)
         if not self._include_children:
             return total
         # e.g. a classic JVM started for this step
@@ -82,3 +87,4 @@ def measure(step: str, *, interval_s: float = 0.05, include_children: bool = Fal
     finally:
         m.seconds = time.perf_counter() - start
         m.peak_rss_mb = sampler.stop() / 2**20
+        m.peak_self_rss_mb = sampler.peak_self / 2**20

@@ -106,7 +106,7 @@ def _step(run: BenchRun, name: str, log: Log) -> Iterator[Measurement]:
         yield m
     run.steps.append(m)
     rows = f"  rows_out={m.rows_out}" if m.rows_out is not None else ""
-    log(f"  {name:<28} {m.seconds:8.2f}s  peak {m.peak_rss_mb:7.0f} MiB{rows}")
+    log(f"  {name:<28} {m.seconds:8.2f}s  peak {m.peak_rss_mb:7.0f} MiB (build process {m.peak_self_rss_mb:.0f}){rows}")
 
 
 def _simulator(settings: Settings):

@@ -48,14 +48,15 @@ def stage_table(by_scale: dict[int, dict[str, Any]]) -> list[str]:
     steps: list[str] = []
     for record in by_scale.values():
         steps += [s["step"] for s in record["steps"] if s["step"] not in steps]
-    lines = ["| step | " + " | ".join(f"scale {s}: s · rows/s · peak MiB" for s in scales) + " |",
+    lines = ["| step | " + " | ".join(f"scale {s}: s · rows/s · peak MiB (build process)" for s in scales) + " |",
              "|---|" + "---|" * len(scales)]
     for name in steps:
         cells = []
         for record in by_scale.values():
             step = next((s for s in record["steps"] if s["step"] == name), None)
             cells.append("–" if step is None else
-                         f"{step['seconds']:.2f} · {_fmt(step.get('rows_per_s'), ',.0f')} · {step['peak_rss_mb']:.0f}")
+                         f"{step['seconds']:.2f} · {_fmt(step.get('rows_per_s'), ',.0f')} · {step['peak_rss_mb']:.0f}"
+                         + (f" ({step['peak_self_rss_mb']:.0f})" if step.get("peak_self_rss_mb") else ""))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
 
@@ -85,7 +86,8 @@ def render(records: list[dict[str, Any]] | None = None) -> str:
         return "No `mlg bench` results yet: run `make bench`."
     out = ["Latest `mlg bench` run per scale (generated from `bench/results.jsonl`). Peak MiB is the peak RSS",
            "so far of the bench process (with the embedded engine in it) plus its children (the local stack's",
-           "simulator and moto), not a per-step delta.", ""]
+           "simulator and moto), not a per-step delta; in brackets the bench process alone (what a build",
+           "worker needs: the embedded engine and the driver, without the local stack).", ""]
     for scale, record in by_scale.items():
         out.append(f"- scale {scale}: {_fmt(_entities(record), ',')} source objects, commit {record.get('commit')}, "
                    f"{record.get('date')}, {_machine(record)}")
