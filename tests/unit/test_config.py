@@ -60,3 +60,12 @@ def test_errors_name_the_setting(tmp_path):
         Settings.load(env={}, config_file=bad)
     with pytest.raises(ConfigError, match="unknown setting"):
         Settings.load(env={}, lakehose="x")
+
+
+def test_the_closure_driver_walk_bound_comes_from_the_environment_as_a_whole_number():
+    assert Settings.load(env={}, config_file="/nonexistent.toml").closure_local_walk_max_rows == 2_000_000
+    assert Settings.load(env={"MLG_CLOSURE_LOCAL_WALK_MAX_ROWS": "5000"}, config_file="/nonexistent.toml").closure_local_walk_max_rows == 5000
+    assert Settings.load(env={"MLG_CLOSURE_LOCAL_WALK_MAX_ROWS": "5000"},
+                         closure_local_walk_max_rows=7).closure_local_walk_max_rows == 7
+    with pytest.raises(ConfigError, match="MLG_CLOSURE_LOCAL_WALK_MAX_ROWS must be a whole number, got '1e6'"):
+        Settings.load(env={"MLG_CLOSURE_LOCAL_WALK_MAX_ROWS": "1e6"}, config_file="/nonexistent.toml")
