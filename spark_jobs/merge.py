@@ -80,9 +80,9 @@ def upsert(
 
     `staged` must have the table's columns except `content_hash`, which is computed here from
     `hash_columns`; what differs from the table is computed once, into scratch Parquet under
-    the lakehouse, and the commits read that. `preserve_on_update` columns keep the table's value on update
-    (e.g. `first_seen_at`). With `history_table`, each changed row is appended there with
-    `valid_from`, and the previous version of that key is closed.
+    the lakehouse, and the commits read that. `preserve_on_update` columns keep the table's
+    value on update (e.g. `first_seen_at`). With `history_table`, each changed row is appended
+    there with `valid_from` (default: now), and the previous version of that key is closed.
     """
     from pyspark.sql import functions as F
 
@@ -185,9 +185,9 @@ def _write_history(spark: SparkSession, settings: Settings, history_table: str, 
         spark.catalog.dropTempView(view)
 
 
-def _history_row(valid_from: datetime | None, run_id: str | None) -> str:
+def _history_row(valid_from: datetime, run_id: str | None) -> str:
     """The history columns of a change row `c` (the entity's columns as its JSON payload)."""
-    when = "current_timestamp()" if valid_from is None else f"timestamp '{valid_from.isoformat(sep=' ')}'"
+    when = f"timestamp '{valid_from.isoformat(sep=' ')}'"
     run = "NULL" if run_id is None else tables.sql_literal(run_id)
     return (f"id, entity_type, content_hash, {when} AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to, "
             f"{run} AS run_id, to_json(struct(c.*)) AS payload")
