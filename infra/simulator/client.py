@@ -108,7 +108,9 @@ class SimulatorClient:
     def churn(self, count: int = 10, *, seed: int = 0) -> list[dict[str, Any]]:
         """Apply a deterministic batch of `count` plausible changes (infra/simulator/churn.py);
         each emits its thin event. Returns the applied mutations with their events."""
-        return self._json("POST", "/_admin/churn", {"count": count, "seed": seed})
+        # each mutation sends its event: a 1 % churn at scale 1000 (7,680) takes minutes
+        return self._json("POST", "/_admin/churn", {"count": count, "seed": seed},
+                          timeout_s=max(self.timeout_s, 120 + 0.2 * count))
 
     def stewardship(self, *, seed: int | str | None = None) -> list[dict[str, Any]]:
         """Apply one round of metadata stewardship across teams (infra/simulator/stewardship.py):
