@@ -100,18 +100,24 @@ def maintain_and_compare(spark, settings, tmp_path, start, cycle, steps, directi
         base = now
 
 
-def test_removing_one_of_two_paths_keeps_the_pair_at_the_longer_depth(spark, settings, tmp_path):
-    a, b, c, d = (EntityType.DATASET.uri(n) for n in "abcd")
+def switch_off_one_edge(spark, settings, tmp_path, pairs, *, off):
+    """graph.impact as the full closure of `pairs` (one forward relation), then the update after
+    the edge `off` goes inactive (run r1)."""
     rel = FORWARD[0]
-    write_edges(spark, settings, [Edge(a, rel, b), Edge(b, rel, c), Edge(a, rel, c), Edge(c, rel, d)])
+    write_edges(spark, settings, [Edge(u, rel, v) for u, v in pairs])
     tables.register(spark, settings, ["graph.impact"])
     write_impact(closure_dataframe(spark, dependency_edges(tables.read(spark, settings, "graph.edges")),
                                    scratch=str(tmp_path / "s")).pairs, settings, run_id="full")
     base = tables.version(settings, "graph.edges")
-    set_edge_active(spark, settings, a, rel, c, active=False)
-    update = update_impact(spark, settings, since_edges_version=base,
-                           edges_version=tables.version(settings, "graph.edges"), run_id="r1",
-                           scratch=str(tmp_path / "i"), max_fraction=float("inf"))
+    set_edge_active(spark, settings, off[0], rel, off[1], active=False)
+    return update_impact(spark, settings, since_edges_version=base,
+                         edges_version=tables.version(settings, "graph.edges"), run_id="r1",
+                         scratch=str(tmp_path / "i"), max_fraction=float("inf"))
+
+
+def test_removing_one_of_two_paths_keeps_the_pair_at_the_longer_depth(spark, settings, tmp_path):
+    a, b, c, d = (EntityType.DATASET.uri(n) for n in "abcd")
+    update = switch_off_one_edge(spark, settings, tmp_path, [(a, b), (b, c), (a, c), (c, d)], off=(a, c))
     rows = {(r.src, r.dst): r.min_depth for r in tables.read(spark, settings, "graph.impact").collect()}
     assert rows[(a, c)] == 2 and rows[(a, d)] == 3 and rows[(b, d)] == 2
     # a's rows (3) are fewer than those reaching c or d (5): re-derived by source
@@ -123,17 +129,8 @@ def test_removing_one_of_two_paths_keeps_the_pair_at_the_longer_depth(spark, set
 def test_a_change_below_many_sources_re_derives_only_the_rows_reaching_it(spark, settings, tmp_path):
     a, b, c = (EntityType.DATASET.uri(n) for n in "abc")
     upstream = [EntityType.DATASET.uri(f"s{n}") for n in range(3)]
-    rel = FORWARD[0]
-    write_edges(spark, settings, [Edge(s, rel, a) for s in upstream]
-                + [Edge(a, rel, b), Edge(b, rel, c), Edge(a, rel, c)])
-    tables.register(spark, settings, ["graph.impact"])
-    write_impact(closure_dataframe(spark, dependency_edges(tables.read(spark, settings, "graph.edges")),
-                                   scratch=str(tmp_path / "s")).pairs, settings, run_id="full")
-    base = tables.version(settings, "graph.edges")
-    set_edge_active(spark, settings, a, rel, c, active=False)
-    update = update_impact(spark, settings, since_edges_version=base,
-                           edges_version=tables.version(settings, "graph.edges"), run_id="r1",
-                           scratch=str(tmp_path / "i"), max_fraction=float("inf"))
+    update = switch_off_one_edge(spark, settings, tmp_path, [(s, a) for s in upstream] + [(a, b), (b, c), (a, c)],
+                                 off=(a, c))
     # the rows reaching c (5) are fewer than those of a and everything upstream of it (11)
     assert update.direction == "destinations" and update.affected_entities == 1 and update.affected_rows == 5
     rows = {(r.src, r.dst): (r.min_depth, r.run_id) for r in tables.read(spark, settings, "graph.impact").collect()}
