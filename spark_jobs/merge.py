@@ -151,8 +151,7 @@ def write_rows(spark: SparkSession, settings: Settings, table_name: str, changes
         changes = changes.join(old, key, "left").select(*[
             F.when(F.col("_is_new"), F.col(c)).otherwise(F.col(f"_old_{c}")).alias(c)
             if c in preserve_on_update else F.col(c) for c in columns])
-    unchanged = current.join(changes.select(*key), key, "left_anti")
-    tables.overwrite(unchanged.select(*columns).unionByName(changes.select(*columns)), settings, table_name)
+    tables.replace_rows(current, changes, changes, settings, table_name)
 
 
 def _write_history(spark: SparkSession, settings: Settings, history_table: str, changes: DataFrame,

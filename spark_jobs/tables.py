@@ -318,6 +318,17 @@ def overwrite(df: DataFrame, settings: Settings, name: str) -> None:
     df.select(*t.column_names).write.format("delta").mode("overwrite").save(t.path(settings))
 
 
+def replace_rows(current: DataFrame, replaced: DataFrame, rows: DataFrame, settings: Settings, name: str) -> None:
+    """One overwrite commit: `current`'s rows whose key is not among `replaced`'s, plus `rows`.
+    What the incremental writers use instead of MERGE: pysail's copy-on-write MERGE scans and
+    joins the whole target several times and, with changed keys spread over every file, rewrites
+    every file anyway (BENCHMARKS.md, issue 16)."""
+    t = table(name)
+    key = list(t.key)
+    kept = current.join(replaced.select(*key), key, "left_anti")
+    overwrite(kept.select(*t.column_names).unionByName(rows.select(*t.column_names)), settings, name)
+
+
 def empty(spark: SparkSession, name: str) -> DataFrame:
     return spark.createDataFrame([], table(name).ddl)
 

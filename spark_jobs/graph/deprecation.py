@@ -1,8 +1,9 @@
 """Deprecation candidates: live assets that no active entity depends on and nothing active uses,
 each with the reason. The definition is the analyst query `sql/queries/deprecation_candidates.sql`;
 the closure stage persists it as `graph.deprecation_candidates` so each build's list can be read by
-time travel; the governance report runs the same query live, so it is current even when only the
-quality and report stages run."""
+time travel; the governance report reads that list when the latest closure run recorded the
+current graph versions and runs the same query live otherwise, so it is current even when only
+the quality and report stages run."""
 
 from __future__ import annotations
 

@@ -203,8 +203,5 @@ def _apply_changes(spark: SparkSession, settings: Settings, impact: DataFrame, c
     rows are spread over the whole table)."""
     from pyspark.sql import functions as F
 
-    target = tables.table("graph.impact")
-    kept = impact.join(changes.select("src", "dst"), ["src", "dst"], "left_anti")
     upserted = changes.where(~F.col("_delete")).withColumn("run_id", F.lit(run_id))
-    (kept.select(*target.column_names).unionByName(upserted.select(*target.column_names))
-     .write.format("delta").mode("overwrite").save(target.path(settings)))
+    tables.replace_rows(impact, changes, upserted, settings, "graph.impact")

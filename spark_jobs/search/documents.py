@@ -263,12 +263,10 @@ def _apply_changes(spark: SparkSession, settings: Settings, docs: DataFrame, nam
     counts = {r["_delete"]: r["count"] for r in changed.groupBy("_delete").count().collect()}
     upserted, deleted = counts.get(False, 0), counts.get(True, 0)
     if upserted or deleted:
-        # One overwrite of the documents left alone plus the upserted ones, not a MERGE: pysail's
-        # copy-on-write MERGE of ~400 changes into 86 k documents took 2.4 s, and rewrites nearly
-        # every file either way (a change's documents are spread over the table).
-        kept = tables.read(spark, settings, name, at_version=base).join(changed.select("id"), "id", "left_anti")
-        (kept.select(*t.column_names).unionByName(changed.where(~F.col("_delete")).select(*t.column_names))
-         .write.format("delta").mode("overwrite").save(t.path(settings)))
+        # the documents left alone plus the upserted ones, one overwrite (not a MERGE: ~400
+        # changes into 86 k documents took 2.4 s that way)
+        tables.replace_rows(tables.read(spark, settings, name, at_version=base), changed,
+                            changed.where(~F.col("_delete")), settings, name)
     return DocumentChanges(base, tables.version(settings, name), path, upserted, deleted)
 
 
