@@ -122,6 +122,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         raw_path, _, raw_query = self.path.partition("?")
         entry: dict[str, Any] = {"ts": time.time(), "method": method, "path": raw_path,
                                  "query": raw_query, "platform": None, "status": None, "fault": []}
+        self._entry: dict[str, Any] | None = entry
         body = self._read_body()
         try:
             segments = [unquote(s, errors="strict") for s in raw_path.split("/")[1:]]
@@ -151,8 +152,15 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self.close_connection = True
         except Exception as exc:  # noqa: BLE001 - a simulator bug must still answer, and be visible
             self._json(500, {"error": f"simulator error: {type(exc).__name__}: {exc}", "simulated": False})
-        entry["status"] = getattr(self, "_status", None)
-        self.state.log_request(entry)
+        self._record(getattr(self, "_status", None))
+
+    def _record(self, status: int | None) -> None:
+        """Log the request once, before its response goes out: a client that reads the access
+        log right after its answer arrives must find the request there."""
+        entry, self._entry = self._entry, None
+        if entry is not None:
+            entry["status"] = status
+            self.state.log_request(entry)
 
     def _reset(self) -> None:
         """Close the connection with a TCP RST and no response (SO_LINGER 0), as a dying peer does."""
@@ -160,6 +168,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         import struct
 
         self._status = 0
+        self._record(0)
         self.close_connection = True
         try:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -173,6 +182,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
     def _json(self, status: int, payload: Any, *, headers: Mapping[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
         self._status = status
+        self._record(status)
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -187,6 +197,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
     def _stream_lines(self, rows: Iterable[Any]) -> None:
         """JSON lines with chunked transfer encoding: never the whole export in memory."""
         self._status = 200
+        self._record(200)
         self.send_response(200)
         self.send_header("Content-Type", "application/x-ndjson")
         self.send_header("Transfer-Encoding", "chunked")
