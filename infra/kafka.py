@@ -196,7 +196,7 @@ def create_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = DE
     created = []
     for topic, future in futures.items():
         try:
-            future.result()
+            future.result(timeout=timeout_s)
             created.append(topic)
         except Exception as exc:  # noqa: BLE001
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
@@ -207,10 +207,13 @@ def create_topics(bootstrap: str, topics: Iterable[str], *, partitions: int = DE
 def delete_topics(bootstrap: str, topics: Iterable[str], *, timeout_s: float = 30.0) -> None:
     from confluent_kafka.admin import AdminClient
 
-    futures = AdminClient({"bootstrap.servers": bootstrap}).delete_topics(list(topics), operation_timeout=timeout_s)
+    # `admin` must outlive the futures: a client collected while its requests are in flight
+    # purges them and their futures never resolve (a teardown hung 600 s on that once)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.delete_topics(list(topics), operation_timeout=timeout_s, request_timeout=timeout_s)
     for future in futures.values():
         try:
-            future.result()
+            future.result(timeout=timeout_s)
         except Exception:  # noqa: BLE001 - best effort cleanup of a test topic
             pass
 
