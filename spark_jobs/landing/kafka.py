@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -40,6 +41,9 @@ EVENT_ID_HEADER = "ce_id"
 CONSUME_BATCH = 500
 POLL_STEP_S = 0.05
 ASSIGN_TIMEOUT_S = 30.0
+# librdkafka's synchronous commit and close take no timeout and can block for good when the
+# broker or group coordinator goes away (confluent-kafka-python#1667, librdkafka#1002)
+BLOCKING_CALL_TIMEOUT_S = 30.0
 # offset.metadata.max.bytes defaults to 4096: keep the newest ranges that fit
 METADATA_MAX = 4000
 
@@ -285,7 +289,7 @@ class KafkaTransport:
             deliveries = self._load_deliveries(key)
             deliveries.record(by_offset, self._committed[key])
             offsets.append(TopicPartition(*key, self._committed[key], metadata=deliveries.metadata()))
-        self._consumer.commit(offsets=offsets, asynchronous=False)
+        _bounded(lambda: self._consumer.commit(offsets=offsets, asynchronous=False), "offset commit")
 
     # ---- dead letters --------------------------------------------------------------------
 
@@ -338,8 +342,8 @@ class KafkaTransport:
     def _commit(self, ends: dict[tuple[str, int], int]) -> None:
         from confluent_kafka import TopicPartition
 
-        self._consumer.commit(offsets=[TopicPartition(t, p, end, metadata="") for (t, p), end in ends.items()],
-                              asynchronous=False)
+        offsets = [TopicPartition(t, p, end, metadata="") for (t, p), end in ends.items()]
+        _bounded(lambda: self._consumer.commit(offsets=offsets, asynchronous=False), "offset commit")
         for key, end in ends.items():
             self._committed[key] = end
             if key in self._deliveries:
@@ -349,10 +353,34 @@ class KafkaTransport:
     def close(self) -> None:
         consumer, self._consumer = getattr(self, "_consumer", None), None
         if consumer is not None:
-            consumer.close()  # no auto-commit: nothing unacknowledged is committed here
+            try:  # no auto-commit: nothing unacknowledged is committed here
+                _bounded(consumer.close, "consumer close")
+            except MlgError as exc:  # the group membership expires after session.timeout.ms anyway
+                log.warning("kafka landing: %s", exc)
         producer = getattr(self, "_producer", None)
         if producer is not None:
             producer.flush(10)
+
+
+def _bounded(call: Callable[[], Any], what: str, *, timeout_s: float = BLOCKING_CALL_TIMEOUT_S) -> Any:
+    """`call()` on a daemon thread, waiting at most `timeout_s`: a hung librdkafka call raises
+    MlgError here instead of hanging the run (the thread is abandoned with the client)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name=f"kafka {what}", daemon=True)
+    thread.start()
+    thread.join(timeout_s)
+    if thread.is_alive():
+        raise MlgError(f"kafka: {what} did not finish within {timeout_s:g}s (is the broker reachable?)")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def _position(message: ReceivedMessage) -> tuple[str, int, int]:
