@@ -24,6 +24,9 @@ jars: $(JARS_STAMPS) .jars/opensearch/launcher/.compiled
 .jars/%/.fetched: infra/jvm/%/pom.xml $(STAMP)
 	$(BIN)/python -m infra.jars fetch $*
 
+# GraphFrames' JVM core is built from its vendored sources (mvn package; see third_party/graphframes/)
+.jars/graphframes/.fetched: $(shell find third_party/graphframes -type f)
+
 # the OpenSearch node's launcher (infra/opensearch.py), compiled with javac against its jars
 .jars/opensearch/launcher/.compiled: $(shell find infra/jvm/opensearch/src -name '*.java') .jars/opensearch/.fetched
 	$(BIN)/python -m infra.opensearch compile

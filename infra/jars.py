@@ -6,6 +6,10 @@ root, `MLG_JARS_DIR` to move it). Spark's own `--packages` (Ivy) does not use Ma
 settings, so every jar comes through `mvn`. A stamp holding the pom's hash makes a second fetch
 a no-op (no network); `classpath(service)` lists the jars or says which command fetches them.
 
+A service whose sources are vendored in `third_party/<service>/` (GraphFrames: the Maven Central
+served here has no io.graphframes artifact) is built instead: `mvn package` with that pom
+compiles them into one jar in `<jars dir>/<service>/`, and the stamp hashes the sources too.
+
     python -m infra.jars fetch spark opensearch kafka     # what `make jars` runs
 """
 
@@ -22,6 +26,7 @@ from spark_jobs.errors import MlgError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 POMS = Path(__file__).resolve().parent / "jvm"
+VENDORED = REPO_ROOT / "third_party"
 STAMP = ".fetched"
 
 
@@ -41,8 +46,18 @@ def _pom(service: str) -> Path:
     return pom
 
 
+def _sources(service: str) -> Path | None:
+    """The vendored sources the service's jar is built from, or None when its jars are fetched."""
+    path = VENDORED / service
+    return path if path.is_dir() else None
+
+
 def _pom_hash(service: str) -> str:
-    return hashlib.sha256(_pom(service).read_bytes()).hexdigest()
+    digest = hashlib.sha256(_pom(service).read_bytes())
+    sources = _sources(service)
+    for path in sorted(p for p in (sources.rglob("*") if sources else ()) if p.is_file()):
+        digest.update(path.relative_to(sources).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def is_fetched(service: str) -> bool:
@@ -51,7 +66,8 @@ def is_fetched(service: str) -> bool:
 
 
 def fetch(service: str, *, quiet: bool = True) -> Path:
-    """Copy the service's jars (and their runtime dependencies) into `jars_dir(service)`."""
+    """Copy the service's jars (and their runtime dependencies) into `jars_dir(service)`, or
+    build its jar there from its vendored sources."""
     dest = jars_dir(service)
     if is_fetched(service):
         return dest
@@ -60,14 +76,21 @@ def fetch(service: str, *, quiet: bool = True) -> Path:
         raise MlgError("Maven is needed to fetch the JVM jars: install it (Debian: apt-get install maven)")
     tmp = dest.with_name(dest.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    cmd = [mvn, "-B", "-f", str(_pom(service)), "dependency:copy-dependencies",
-           f"-DoutputDirectory={tmp}", "-DincludeScope=runtime"]
+    build = dest.with_name(dest.name + ".build")
+    if _sources(service):  # the pom's jar plugin writes to mlg.out.dir, its classes go to mlg.build.dir
+        shutil.rmtree(build, ignore_errors=True)
+        cmd = [mvn, "-B", "-f", str(_pom(service)), "package", f"-Dmlg.build.dir={build}", f"-Dmlg.out.dir={tmp}"]
+    else:
+        cmd = [mvn, "-B", "-f", str(_pom(service)), "dependency:copy-dependencies",
+               f"-DoutputDirectory={tmp}", "-DincludeScope=runtime"]
     if quiet:
         cmd.insert(1, "-q")
     done = subprocess.run(cmd, capture_output=True, text=True)
+    shutil.rmtree(build, ignore_errors=True)
     if done.returncode != 0:
         tail = " | ".join(line for line in (done.stdout + done.stderr).splitlines() if "ERROR" in line)[:800]
-        raise MlgError(f"mvn could not fetch the {service} jars: {tail or 'exit ' + str(done.returncode)}")
+        verb = "build" if _sources(service) else "fetch"
+        raise MlgError(f"mvn could not {verb} the {service} jars: {tail or 'exit ' + str(done.returncode)}")
     (tmp / STAMP).write_text(_pom_hash(service) + "\n")
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)  # all or nothing: a killed fetch never leaves a half folder behind the stamp
@@ -90,7 +113,8 @@ def main(argv: list[str]) -> int:
         for service in argv[1:] or services():
             fetched = is_fetched(service)
             path = fetch(service)
-            print(f"{service}: {'up to date' if fetched else 'fetched'} ({len(list(path.glob('*.jar')))} jars in {path})")
+            done = "built" if _sources(service) else "fetched"
+            print(f"{service}: {'up to date' if fetched else done} ({len(list(path.glob('*.jar')))} jars in {path})")
     except MlgError as exc:
         print(f"jars: {exc}", file=sys.stderr)
         return 1

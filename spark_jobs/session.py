@@ -4,7 +4,8 @@ Modes (ARCHITECTURE.md, "Engines"):
 - embedded (default): pysail's Spark Connect server in this process on 127.0.0.1, a free port;
 - remote: any Spark Connect server named by MLG_SPARK_REMOTE;
 - classic: JVM Spark (MLG_SPARK_MASTER) with the delta-spark jars from MLG_SPARK_JARS, or
-  else the ones `make jars` fetched into `.jars/spark/`.
+  else the ones `make jars` fetched into `.jars/spark/` and the GraphFrames jar it built into
+  `.jars/graphframes/`.
 
 A remote server is probed once per session: a JVM Spark server (`SELECT version()` answers
 "<spark version> <git revision>"; Sail answers its own version) has Delta's SQL (`OPTIMIZE`,
@@ -400,12 +401,13 @@ def hadoop_s3_conf(env: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def _fetched_jars() -> list[str]:
-    """The Delta (+ S3A) jars `make jars` fetched, when MLG_SPARK_JARS names none."""
+    """The Delta (+ S3A) jars `make jars` fetched and the GraphFrames jar it built, when
+    MLG_SPARK_JARS names none."""
     try:
         from infra.jars import classpath, is_fetched
     except ImportError:  # installed without the repo's infra/ package
         return []
-    return classpath("spark") if is_fetched("spark") else []
+    return [jar for service in ("spark", "graphframes") if is_fetched(service) for jar in classpath(service)]
 
 
 def _jvm_has_class(spark, name: str) -> bool:

@@ -43,12 +43,13 @@ def _vertices(edges: DataFrame) -> DataFrame:
             .dropDuplicates(["id"]))
 
 
-def apply_rule_motif(edges: DataFrame, rule: Rule) -> DataFrame:
-    """`rules.apply_rule` through GraphFrames motif finding."""
+def apply_rule_motif(edges: DataFrame, rule: Rule, vertices: DataFrame | None = None) -> DataFrame:
+    """`rules.apply_rule` through GraphFrames motif finding (`vertices`: the edges' ends, when
+    the caller already has them)."""
     from graphframes import GraphFrame
     from pyspark.sql import functions as F
 
-    graph = GraphFrame(_vertices(edges), edges.select("src", "dst", "rel"))
+    graph = GraphFrame(_vertices(edges) if vertices is None else vertices, edges.select("src", "dst", "rel"))
     last = len(rule.path)
     condition = (F.col("n0.entity_type") == rule.start_type.value) & (
         F.col(f"n{last}.entity_type") == rule.end_type.value)
@@ -71,12 +72,17 @@ def infer_motifs(edges: DataFrame, rules: Sequence[Rule] = RULES) -> DataFrame:
     check_order(rules)
     inferred_rels = {r for r, spec in RELATIONSHIPS.items() if spec.inferred}
     walkable = edges.where(~F.col("rel").isin(*inferred_rels)).select("src", "rel", "dst", "src_type", "dst_type")
+    # A motif joins the vertices once per named vertex and every edge once per named edge: each
+    # input is computed once (localCheckpoint: GraphFrames runs on JVM Spark only, which has it)
+    # instead of once per join, and implied edges join vertices that are already there.
+    walkable = walkable.localCheckpoint()
+    vertices = _vertices(walkable).localCheckpoint()
     results = []
     for order, r in enumerate(rules):
-        implied = apply_rule_motif(walkable, r).withColumn("_order", F.lit(order))
+        implied = apply_rule_motif(walkable, r, vertices).withColumn("_order", F.lit(order))
         results.append(implied)
         if any(r.implies in later.relations for later in rules[order + 1:]):
-            walkable = walkable.unionByName(implied.select(*walkable.columns))
+            walkable = walkable.unionByName(implied.select(*walkable.columns)).localCheckpoint()
     union = results[0]
     for df in results[1:]:
         union = union.unionByName(df)

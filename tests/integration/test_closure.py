@@ -228,38 +228,39 @@ def test_inactive_edges_leave_the_closure(spark, settings):
     assert (X.CLICKS, X.FEATURE) in rows
 
 
-GRAPHFRAMES_SKIP = ("GraphFrames' JVM core is not on this session: the Maven Central served to these build machines "
-                    "has no io.graphframes artifact (graphframes-spark4_2.13, graphframes-connect-spark4_2.13, "
-                    "graphframes-graphx-spark4_2.13 at 0.9.3, 0.10.0, 0.10.1, 0.12.2: not found); set MLG_SPARK_MASTER "
-                    "and MLG_SPARK_JARS with the graphframes jar to run this parity test")
-
-
-def test_graphframes_closure_and_rules_match_the_dataframe_ones(settings, tmp_path):
-    """Runs on a classic session that can load GraphFrames (MLG_SPARK_MASTER + MLG_SPARK_JARS)."""
-    import os
-
+def test_graphframes_rules_and_closure_match_the_dataframe_rules_and_networkx(settings, tmp_path, monkeypatch):
+    """On a classic local session with the GraphFrames jar `make jars` builds from the vendored
+    sources (third_party/graphframes/): motif inference gives the DataFrame rules' rows, the
+    message-passing closure networkx's (which the DataFrame closure matches, above), and the
+    stages' `auto` engine picks GraphFrames there."""
+    from infra.jars import is_fetched
     from spark_jobs.config import Settings
+    from spark_jobs.graph.closure import select_engine
     from spark_jobs.graph.gf import closure_graphframes, infer_motifs
-    from spark_jobs.graph.rules import infer
+    from spark_jobs.graph.rules import RULES, infer
     from spark_jobs.graph.synthetic import scaled_lineage
     from spark_jobs.session import spark_session
 
-    master = os.environ.get("MLG_SPARK_MASTER")
-    if not master:
-        pytest.skip(GRAPHFRAMES_SKIP)
-    classic = Settings.load(env={}, lakehouse=settings.lakehouse, spark_master=master,
-                            spark_jars=os.environ.get("MLG_SPARK_JARS"))
-    with spark_session(classic) as spark:
-        if not capabilities(spark).graphframes:
-            pytest.skip(GRAPHFRAMES_SKIP)
-        rows = [e.row() for e in scaled_lineage(4)]
+    if not is_fetched("graphframes"):
+        pytest.skip("the GraphFrames jar is not built: `make jars` builds it from third_party/graphframes")
+    monkeypatch.setenv("MLG_SHUFFLE_PARTITIONS", "2")  # a few hundred rows: fewer, cheaper tasks
+    classic = Settings.load(env={}, lakehouse=settings.lakehouse, spark_master="local[2]")  # make jars' jars
+    with spark_session(classic, app_name="mlg-graphframes-parity") as spark:
+        assert capabilities(spark).graphframes
+        assert select_engine(spark, "auto") == "graphframes"
+        rows = [e.row() for e in scaled_lineage(1)]
         edges = spark.createDataFrame(rows, tables.table("graph.edges").ddl)
-        assert sorted(infer_motifs(edges).collect()) == sorted(infer(edges).collect())
+        by_motifs = sorted(infer_motifs(edges).collect())
+        assert {r.rule for r in by_motifs} == {r.name for r in RULES}  # every rule has something to find
+        assert by_motifs == sorted(infer(edges).collect())
         deps = dependency_edges(edges)
-        by_df = closure_dataframe(spark, deps, scratch=str(tmp_path / "df"))
+        expected = reference_closure([(r.src, r.dst, r.rel) for r in deps.collect()])
         by_gf = closure_graphframes(spark, deps, scratch=str(tmp_path / "gf"))
-        assert sorted(by_gf.pairs.collect()) == sorted(by_df.pairs.collect())
-        assert by_gf.level_sizes == by_df.level_sizes
+        rows = {(r.src, r.dst): (r.min_depth, list(r.relations)) for r in by_gf.pairs.collect()}
+        assert rows == expected
+        depths = [depth for depth, _ in expected.values()]
+        assert by_gf.level_sizes == [depths.count(d) for d in range(1, max(depths) + 1)]
+        assert (by_gf.converged, by_gf.engine) == (True, "graphframes")
 
 
 def test_stages_run_on_an_empty_lakehouse(spark, settings):
