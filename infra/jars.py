@@ -52,7 +52,8 @@ def _sources(service: str) -> Path | None:
     return path if path.is_dir() else None
 
 
-def _pom_hash(service: str) -> str:
+def _inputs_hash(service: str) -> str:
+    """What the stamp records: the pom's hash, and the vendored sources' when the jar is built."""
     digest = hashlib.sha256(_pom(service).read_bytes())
     sources = _sources(service)
     for path in sorted(p for p in (sources.rglob("*") if sources else ()) if p.is_file()):
@@ -62,7 +63,7 @@ def _pom_hash(service: str) -> str:
 
 def is_fetched(service: str) -> bool:
     stamp = jars_dir(service) / STAMP
-    return stamp.is_file() and stamp.read_text().strip() == _pom_hash(service)
+    return stamp.is_file() and stamp.read_text().strip() == _inputs_hash(service)
 
 
 def fetch(service: str, *, quiet: bool = True) -> Path:
@@ -91,7 +92,7 @@ def fetch(service: str, *, quiet: bool = True) -> Path:
         tail = " | ".join(line for line in (done.stdout + done.stderr).splitlines() if "ERROR" in line)[:800]
         verb = "build" if _sources(service) else "fetch"
         raise MlgError(f"mvn could not {verb} the {service} jars: {tail or 'exit ' + str(done.returncode)}")
-    (tmp / STAMP).write_text(_pom_hash(service) + "\n")
+    (tmp / STAMP).write_text(_inputs_hash(service) + "\n")
     shutil.rmtree(dest, ignore_errors=True)
     tmp.rename(dest)  # all or nothing: a killed fetch never leaves a half folder behind the stamp
     return dest

@@ -233,7 +233,7 @@ def test_graphframes_rules_and_closure_match_the_dataframe_rules_and_networkx(se
     sources (third_party/graphframes/): motif inference gives the DataFrame rules' rows, the
     message-passing closure networkx's (which the DataFrame closure matches, above), and the
     stages' `auto` engine picks GraphFrames there."""
-    from infra.jars import is_fetched
+    from infra.jars import fetch
     from spark_jobs.config import Settings
     from spark_jobs.graph.closure import select_engine
     from spark_jobs.graph.gf import closure_graphframes, infer_motifs
@@ -241,8 +241,7 @@ def test_graphframes_rules_and_closure_match_the_dataframe_rules_and_networkx(se
     from spark_jobs.graph.synthetic import scaled_lineage
     from spark_jobs.session import spark_session
 
-    if not is_fetched("graphframes"):
-        pytest.skip("the GraphFrames jar is not built: `make jars` builds it from third_party/graphframes")
+    fetch("graphframes")  # a no-op after `make jars`; else it builds the jar (mvn) and fails if it cannot
     monkeypatch.setenv("MLG_SHUFFLE_PARTITIONS", "2")  # a few hundred rows: fewer, cheaper tasks
     classic = Settings.load(env={}, lakehouse=settings.lakehouse, spark_master="local[2]")  # make jars' jars
     with spark_session(classic, app_name="mlg-graphframes-parity") as spark:
