@@ -149,14 +149,27 @@ class _EmbeddedServer:
         self._server, self._pid, self._url = server, os.getpid(), f"sc://{host}:{port}"
         log.debug("embedded pysail server on %s", self._url)
 
+    def restart(self, broken_url: str) -> str:
+        """Replace the server at `broken_url` with a new one (unless another thread already did)."""
+        with self._lock:
+            if self._url == broken_url and self._pid == os.getpid():
+                self._stop_locked()
+            if self._server is None or self._pid != os.getpid():
+                self._start()
+            assert self._url is not None
+            return self._url
+
     def stop(self) -> None:
         with self._lock:
-            if self._server is not None and self._pid == os.getpid():
-                try:
-                    self._server.stop()
-                except Exception:  # noqa: BLE001 - best effort at interpreter exit
-                    pass
-            self._server = self._url = self._pid = None
+            self._stop_locked()
+
+    def _stop_locked(self) -> None:
+        if self._server is not None and self._pid == os.getpid():
+            try:
+                self._server.stop()
+            except Exception:  # noqa: BLE001 - best effort: it is being replaced or the process exits
+                pass
+        self._server = self._url = self._pid = None
 
 
 _embedded = _EmbeddedServer()
@@ -181,10 +194,10 @@ def spark_session(settings: Settings | None = None, *, app_name: str = "mlg") ->
     if mode == "classic":
         spark, caps = _classic_session(settings, app_name)
     else:
-        url = settings.spark_remote if mode == "remote" else embedded_url()
-        spark, caps = _connect_session(url, mode, app_name)
         if mode == "remote":
-            bound_retries(spark, settings.spark_retry_s)
+            spark, caps = _connect_session(settings.spark_remote, mode, app_name, settings.spark_retry_s)
+        else:
+            spark, caps = _healthy_embedded_session(app_name, settings.spark_retry_s)
     _capabilities[id(spark)] = caps
     lost = False
     try:
@@ -200,6 +213,28 @@ def spark_session(settings: Settings | None = None, *, app_name: str = "mlg") ->
         except Exception:  # noqa: BLE001 - a dead server must not mask the real error
             log.debug("error stopping session", exc_info=True)
         _disarm_close(spark)
+
+
+PROBE_RETRY_S = 5.0
+"""How long a session's first, trivial query retries an unreachable embedded server: it runs in
+this process, so not answering means it has gone."""
+
+
+def _healthy_embedded_session(app_name: str, retry_s: float):
+    """A session on this process's pysail server, replacing the server once if it fails a trivial
+    query: an Airflow worker runs many tasks in one process, and one pysail left failing every
+    command ("INTERNAL: task context not found for operation" was seen) would fail them all."""
+    url, spark = embedded_url(), None
+    try:
+        spark, caps = _connect_session(url, "embedded", app_name, PROBE_RETRY_S)
+        spark.sql("SELECT 1").collect()
+        bound_retries(spark, retry_s)
+        return spark, caps
+    except Exception as exc:  # noqa: BLE001 - any failure of a trivial query means a broken server
+        log.warning("embedded engine at %s failed a trivial query (%s); starting a new one", url, exc)
+        if spark is not None:
+            _disarm_close(spark)
+    return _connect_session(_embedded.restart(url), "embedded", app_name, retry_s)
 
 
 def retry_waits_ms(retry_s: float) -> tuple[int, int]:
@@ -241,7 +276,7 @@ def bounded_policy(retry_s: float):
 
 
 def bound_retries(spark, retry_s: float) -> None:
-    """Retry an unreachable remote server for about `retry_s` (Settings.spark_retry_s)."""
+    """Retry an unreachable Spark Connect server for about `retry_s` (Settings.spark_retry_s)."""
     spark._client.set_retry_policies([bounded_policy(retry_s)])
 
 
@@ -281,13 +316,14 @@ def _disarm_close(spark) -> None:
         client.close = lambda: None
 
 
-def _connect_session(url: str, mode: EngineMode, app_name: str):
+def _connect_session(url: str, mode: EngineMode, app_name: str, retry_s: float):
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.remote(url).appName(app_name)
-    for key, value in _SESSION_CONF.items():
-        builder = builder.config(key, value)
-    spark = builder.create()
+    # Options are set after the retry policy: set by the builder, they would be the first call to
+    # an unreachable server, retried for pyspark's default of at least ten minutes.
+    spark = SparkSession.builder.remote(url).create()
+    bound_retries(spark, retry_s)
+    spark.conf._set_all(configs={"spark.app.name": app_name, **_SESSION_CONF}, silent=True)
     if mode == "embedded":  # our own pysail: Delta through delta-rs inside Sail, no JVM plugins
         return spark, Capabilities(mode=mode, native_delta=True, graphframes=False, url=url)
     jvm = _is_jvm_server(spark)

@@ -96,3 +96,19 @@ def test_classic_mode_defaults_to_the_fetched_delta_jars(tmp_path):
         assert tables.read(spark, settings, "ops.runs").count() == 1
     assert tables.version(settings, "ops.runs") == 1
     assert maintenance.backend_name(settings) == "delta-sql"
+
+
+def test_a_broken_embedded_engine_is_replaced_for_the_next_session(settings):
+    """An Airflow worker runs many tasks in one process: one broken pysail must not fail them all."""
+    from spark_jobs import session
+
+    with spark_session(settings) as spark:
+        spark.sql("select 1").collect()
+    broken = session.embedded_url()
+    session._embedded._server.stop()  # the server goes away; the process still points at it
+
+    with spark_session(settings) as spark:
+        assert spark.range(4).count() == 4
+        tables.register(spark, settings, ["ops.runs"])
+        assert tables.read(spark, settings, "ops.runs").count() == 0
+    assert session.embedded_url() != broken
