@@ -48,10 +48,11 @@ def dependency_edges(edges: DataFrame) -> DataFrame:
 
     forward, backward = impact_relations()
     active = edges.where(F.col("active")) if "active" in edges.columns else edges
-    along = active.where(F.col("rel").isin(*forward)).select("src", "dst", "rel")
-    against = active.where(F.col("rel").isin(*backward)).select(
-        F.col("dst").alias("src"), F.col("src").alias("dst"), "rel")
-    return along.unionByName(against).distinct()
+    against = F.col("rel").isin(*backward)  # a relation has one impact direction: one scan, no union
+    return (active.where(F.col("rel").isin(*forward, *backward))
+            .select(F.when(against, F.col("dst")).otherwise(F.col("src")).alias("src"),
+                    F.when(against, F.col("src")).otherwise(F.col("dst")).alias("dst"), "rel")
+            .distinct())
 
 
 @dataclass

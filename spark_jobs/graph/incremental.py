@@ -60,10 +60,21 @@ class ImpactUpdate:
         return bool(self.upserted or self.deleted)
 
 
+def dependency_presence(old: DataFrame, new: DataFrame) -> DataFrame:
+    """(src, dst, rel, present) over two dependency-edge frames, `present` a bit mask: 1 in `old`,
+    2 in `new` (3: in both, unchanged). One aggregation reads each side once."""
+    from pyspark.sql import functions as F
+
+    return (old.select("src", "dst", "rel", F.lit(1).alias("present"))
+            .unionByName(new.select("src", "dst", "rel", F.lit(2).alias("present")))
+            .groupBy("src", "dst", "rel").agg(F.bit_or("present").alias("present")))
+
+
 def changed_dependency_edges(old: DataFrame, new: DataFrame) -> DataFrame:
     """(src, dst, rel) present in exactly one of two dependency-edge frames."""
-    old, new = old.select("src", "dst", "rel").distinct(), new.select("src", "dst", "rel").distinct()
-    return old.subtract(new).unionByName(new.subtract(old))
+    from pyspark.sql import functions as F
+
+    return dependency_presence(old, new).where(F.col("present") != 3).select("src", "dst", "rel")
 
 
 def affected_entities(impact: DataFrame, changed: DataFrame) -> DataFrame:
@@ -127,14 +138,17 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
         old.limit(1).collect()  # a version whose files were vacuumed fails here, not halfway through
     except Exception:  # noqa: BLE001 - any unreadable old version means: compute it whole
         return None
-    changed_path = f"{scratch}/changed"
+    presence_path = f"{scratch}/presence"
     new = dependency_edges(tables.read(spark, settings, "graph.edges", at_version=edges_version))
-    changed_dependency_edges(old, new).write.mode("overwrite").parquet(changed_path)
-    changed = spark.read.schema(_DEPS_SCHEMA).parquet(changed_path)
-    n_changed = changed.count()
+    dependency_presence(old, new).write.mode("overwrite").parquet(presence_path)
+    presence = spark.read.schema(f"{_DEPS_SCHEMA}, present int").parquet(presence_path)
+    counts = presence.agg(F.count(F.when(F.col("present") != 3, 1)).alias("changed"),
+                          F.count(F.when(F.col("present") >= 2, 1)).alias("deps")).collect()[0]
+    n_changed, n_deps = int(counts["changed"]), int(counts["deps"])
     if n_changed == 0:
         return ImpactUpdate(0)
-    n_deps = new.count()
+    changed = presence.where(F.col("present") != 3).select("src", "dst", "rel")
+    new = presence.where(F.col("present") >= 2).select("src", "dst", "rel")
     if n_changed > max_fraction * max(n_deps, 1):
         return ImpactUpdate(n_changed, fallback=f"{n_changed:,} of {n_deps:,} dependency edges changed")
 
