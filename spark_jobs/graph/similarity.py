@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from spark_jobs.model import EntityType
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import DataFrame, SparkSession
+
+    from spark_jobs.config import Settings
 
 RULE_NAME = "jaccard_features"
 DEFAULT_THRESHOLD = 0.5
@@ -64,6 +66,29 @@ def similarity_rows(pairs: DataFrame, run_id: str) -> DataFrame:
 
     both = pairs.unionByName(pairs.select(F.col("dst").alias("src"), F.col("src").alias("dst"), "score", "shared"))
     return both.withColumn("run_id", F.lit(run_id))
+
+
+def write_similarity(spark: SparkSession, settings: Settings, pairs: DataFrame, *, run_id: str,
+                     scratch: str) -> bool:
+    """Replace graph.similarity with `pairs` (both directions) in one commit when they differ from
+    the stored rows; an unchanged list writes no version (its rows keep the run that wrote them).
+    The pairs are computed once, into `scratch`, for the comparison and the write."""
+    from pyspark.sql import functions as F
+
+    from spark_jobs import tables
+
+    target = tables.table("graph.similarity")
+    compared = [c for c in target.column_names if c != "run_id"]
+    computed = similarity_rows(pairs, run_id).select(*compared)
+    computed.write.mode("overwrite").parquet(scratch)
+    fresh = spark.read.schema(computed.schema).parquet(scratch)
+    if tables.version(settings, target.name) is not None:
+        current = tables.read(spark, settings, target.name).select(*compared)
+        if current.count() == fresh.count() and fresh.exceptAll(current).limit(1).count() == 0:
+            return False
+    fresh.withColumn("run_id", F.lit(run_id)).select(*target.column_names).write.format("delta") \
+        .mode("overwrite").save(target.path(settings))
+    return True
 
 
 def similar_to_edges(pairs: DataFrame) -> DataFrame:

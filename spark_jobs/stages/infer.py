@@ -1,6 +1,6 @@
 """Stage `infer`: materialise the inference rules (`spark_jobs.graph.rules.RULES`) and the
 SIMILAR_TO suggestions as inferred edges of graph.edges (one commit), and the similarity scores
-as graph.similarity (one commit).
+as graph.similarity (one commit, only when the pairs or their scores changed).
 
 Options (RunContext.options): `graph_engine` ('auto' | 'dataframe' | 'graphframes'),
 `similarity_threshold` (Jaccard, default 0.5), `similarity_min_shared` (default 1).
@@ -25,6 +25,7 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
     from spark_jobs.graph.closure import select_engine
     from spark_jobs.graph.inferred import merge_inferred
     from spark_jobs.graph.rules import RULES, infer
+    from spark_jobs.graph.scratch import scratch_dir
 
     tables.register(spark, settings, ["graph.edges", "graph.similarity"])
     engine = select_engine(spark, ctx.options.get("graph_engine", "auto"))
@@ -38,14 +39,18 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
     else:
         implied = infer(edges, RULES)
 
-    pairs = similarity.jaccard_pairs(
-        similarity.model_features(edges),
-        threshold=float(ctx.options.get("similarity_threshold", similarity.DEFAULT_THRESHOLD)),
-        min_shared=int(ctx.options.get("similarity_min_shared", 1)),
-    )
-    target = tables.table("graph.similarity")
-    similarity.similarity_rows(pairs, ctx.run_id).select(*target.column_names).write.format("delta") \
-        .mode("overwrite").save(target.path(settings))
+    with scratch_dir(settings, "infer") as scratch:
+        # The pairs' plan reads the model features four times: read them from one Parquet copy
+        # (3-4x faster at scale 100 than deriving them from graph.edges each time).
+        features = similarity.model_features(edges)
+        features.write.mode("overwrite").parquet(f"{scratch}/features")
+        pairs = similarity.jaccard_pairs(
+            spark.read.schema(features.schema).parquet(f"{scratch}/features"),
+            threshold=float(ctx.options.get("similarity_threshold", similarity.DEFAULT_THRESHOLD)),
+            min_shared=int(ctx.options.get("similarity_min_shared", 1)),
+        )
+        similarity_written = similarity.write_similarity(spark, settings, pairs, run_id=ctx.run_id,
+                                                         scratch=f"{scratch}/pairs")
     killpoint.reached("infer:after_similarity")
     scored = tables.read(spark, settings, "graph.similarity").where(F.col("src") < F.col("dst"))
     suggestions = similarity.similar_to_edges(scored.select("src", "dst", "score", "shared"))
@@ -55,4 +60,5 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
         managed_rules=None,  # every inferred edge: those of a rule removed from RULES go inactive
         run_id=ctx.run_id, now=ctx.started_at,
     )
-    return {"engine": engine, "rules": len(RULES), "similar_pairs": scored.count(), **result.as_metrics()}
+    return {"engine": engine, "rules": len(RULES), "similar_pairs": scored.count(),
+            "similarity_written": similarity_written, **result.as_metrics()}

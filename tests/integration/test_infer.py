@@ -136,3 +136,23 @@ def test_models_sharing_features_are_suggested_as_similar(spark, settings):
     scores = {(r.src, r.dst): r.score for r in tables.read(spark, settings, "graph.similarity").collect()}
     assert scores[(m1, m3)] == pytest.approx(1 / 5) and scores[(m2, m3)] == pytest.approx(1 / 4)
     assert len(scores) == 6
+
+
+def test_an_unchanged_similarity_list_writes_no_version_and_a_changed_one_does(spark, settings):
+    edges = _model_using("m1", "a", "b", "c", "d") + _model_using("m2", "a", "b", "c") + _model_using("m3", "a", "x")
+    write_graph(spark, settings, Graph(edges=edges))
+    assert run_infer(spark, settings)["similarity_written"] is True
+    version = tables.version(settings, "graph.similarity")
+
+    assert run_infer(spark, settings)["similarity_written"] is False
+    assert tables.version(settings, "graph.similarity") == version
+
+    metrics = run_infer(spark, settings, similarity_threshold=0.2)  # more pairs pass: a new list
+    assert metrics["similarity_written"] is True and metrics["similar_pairs"] == 3
+    assert tables.version(settings, "graph.similarity") == version + 1
+
+
+def test_no_similar_models_writes_an_empty_list(spark, settings):
+    write_graph(spark, settings, Graph(edges=_model_using("m1", "a") + _model_using("m2", "b")))
+    metrics = run_infer(spark, settings)
+    assert metrics["similar_pairs"] == 0 and tables.read(spark, settings, "graph.similarity").count() == 0
