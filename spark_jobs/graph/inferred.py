@@ -52,10 +52,20 @@ def merge_inferred(
 ) -> InferredMerge:
     """Make the active inferred edges (of `managed_rules`, or all) exactly `inferred` (src, rel,
     dst, src_type, dst_type, rule), in one commit; return what changed."""
-    from pyspark.sql import functions as F
-
     tables.register(spark, settings, ["graph.edges"])
     key = ["src", "rel", "dst"]
+    with scratch_dir(settings, "inferred") as scratch:
+        # the rules' joins run once: both the comparison and the deactivations read their rows
+        inferred.write.parquet(f"{scratch}/inferred")
+        inferred = spark.read.schema(inferred.schema).parquet(f"{scratch}/inferred")
+        return _apply(spark, settings, inferred, key, managed_rules, scratch=f"{scratch}/changes",
+                      run_id=run_id, now=now)
+
+
+def _apply(spark: SparkSession, settings: Settings, inferred: DataFrame, key: list[str],
+           managed_rules: Sequence[str] | None, *, scratch: str, run_id: str, now: datetime) -> InferredMerge:
+    from pyspark.sql import functions as F
+
     # pinned: the rows compared and the rows merged into are the same version
     current = tables.read(spark, settings, "graph.edges", at_version=tables.version(settings, "graph.edges"))
     existing = current.select(*key, F.col("provenance").alias("_provenance"), F.col("active").alias("_active"),
@@ -77,15 +87,14 @@ def merge_inferred(
         .withColumn("action", F.lit("deactivate"))
     )
     columns = [*key, "src_type", "dst_type", "rule", "action"]
-    with scratch_dir(settings, "inferred") as scratch:
-        # materialised once: the rule joins run once for both the counts and the MERGE
-        proposed.select(*columns).unionByName(gone.select(*columns)).write.parquet(scratch)
-        changes = spark.read.schema(_CHANGES_SCHEMA).parquet(scratch)
-        counts = {r["action"]: r["count"] for r in changes.groupBy("action").count().collect()}
-        writes = sum(counts.get(a, 0) for a in ("insert", "reactivate", "deactivate"))
-        version = tables.version(settings, "graph.edges")
-        if writes:
-            version = _merge(spark, settings, changes.where(F.col("action") != "keep"), run_id=run_id, now=now)
+    # materialised once: the counts and the MERGE read the same rows
+    proposed.select(*columns).unionByName(gone.select(*columns)).write.parquet(scratch)
+    changes = spark.read.schema(_CHANGES_SCHEMA).parquet(scratch)
+    counts = {r["action"]: r["count"] for r in changes.groupBy("action").count().collect()}
+    writes = sum(counts.get(a, 0) for a in ("insert", "reactivate", "deactivate"))
+    version = tables.version(settings, "graph.edges")
+    if writes:
+        version = _merge(spark, settings, changes.where(F.col("action") != "keep"), run_id=run_id, now=now)
     return InferredMerge(counts.get("insert", 0), counts.get("reactivate", 0), counts.get("deactivate", 0),
                          counts.get("keep", 0), version)
 
