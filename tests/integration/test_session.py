@@ -98,17 +98,34 @@ def test_classic_mode_defaults_to_the_fetched_delta_jars(tmp_path):
     assert maintenance.backend_name(settings) == "delta-sql"
 
 
-def test_a_broken_embedded_engine_is_replaced_for_the_next_session(settings):
-    """An Airflow worker runs many tasks in one process: one broken pysail must not fail them all."""
-    from spark_jobs import session
 
-    with spark_session(settings) as spark:
-        spark.sql("select 1").collect()
-    broken = session.embedded_url()
-    session._embedded._server.stop()  # the server goes away; the process still points at it
+BROKEN_SERVER_SCRIPT = """
+import sys
+from spark_jobs import session, tables
+from spark_jobs.config import Settings
 
-    with spark_session(settings) as spark:
-        assert spark.range(4).count() == 4
-        tables.register(spark, settings, ["ops.runs"])
-        assert tables.read(spark, settings, "ops.runs").count() == 0
-    assert session.embedded_url() != broken
+settings = Settings.load(env={}, lakehouse=sys.argv[1])
+with session.spark_session(settings) as spark:
+    spark.sql("select 1").collect()
+broken = session.embedded_url()
+session._embedded._server.stop()  # the server goes away; the process still points at it
+with session.spark_session(settings) as spark:
+    tables.register(spark, settings, ["ops.runs"])
+    print("rows", spark.range(4).count(), tables.read(spark, settings, "ops.runs").count())
+print("replaced", session.embedded_url() != broken)
+"""
+
+
+def test_a_broken_embedded_engine_is_replaced_for_the_next_session(tmp_path):
+    """An Airflow worker runs many tasks in one process: one broken pysail must not fail them all.
+    In a fresh process: the tests' shared session must keep its server."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", BROKEN_SERVER_SCRIPT, str(tmp_path / "lh")], env=os.environ,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [line for line in done.stdout.splitlines() if line.startswith(("rows", "replaced"))] == \
+        ["rows 4 0", "replaced True"]
+    assert "failed a trivial query" in done.stderr
