@@ -13,7 +13,9 @@ A remote server is probed once per session: a JVM Spark server (`SELECT version(
 Connect plugin answers GraphFrames' extension relation.
 
 Sessions are always new (`create()`), never the cached one, and are stopped when the
-`spark_session()` block ends, so an Airflow task never inherits a dead server.
+`spark_session()` block ends, so an Airflow task never inherits a dead server. An embedded
+session's first query is a trivial one: when it fails, the process's pysail server is replaced
+before the task goes on (the tasks of an Airflow worker share it).
 """
 
 from __future__ import annotations
