@@ -329,6 +329,30 @@ def replace_rows(current: DataFrame, replaced: DataFrame, rows: DataFrame, setti
     overwrite(kept.select(*t.column_names).unionByName(rows.select(*t.column_names)), settings, name)
 
 
+def overwrite_if_changed(spark: SparkSession, settings: Settings, name: str, rows: DataFrame, *, run_id: str,
+                         sort_arrays: Sequence[str] = ()) -> bool:
+    """Replace `name`'s rows with `rows` (its columns but run_id) stamped with `run_id`, in one
+    commit, unless they equal the stored rows (as multisets; `sort_arrays` columns compared as
+    sets): an unchanged list writes no version and keeps the run that last changed it. `rows` is
+    read up to three times: pass a materialised frame."""
+    from pyspark.sql import functions as F
+
+    t = table(name)
+    compared = [c for c in t.column_names if c != "run_id"]
+    rows = rows.select(*compared)
+    if version(settings, name) is not None:
+        current = read(spark, settings, name).select(*compared)
+        if sort_arrays:
+            order = {c: F.array_sort(c) for c in sort_arrays}
+            a, b = rows.withColumns(order), current.withColumns(order)
+        else:
+            a, b = rows, current
+        if current.count() == rows.count() and a.exceptAll(b).limit(1).count() == 0:
+            return False
+    overwrite(rows.withColumn("run_id", F.lit(run_id)), settings, name)
+    return True
+
+
 def empty(spark: SparkSession, name: str) -> DataFrame:
     return spark.createDataFrame([], table(name).ddl)
 

@@ -27,24 +27,12 @@ def write_deprecation_candidates(spark: SparkSession, settings: Settings, *, run
     of candidates. An unchanged list writes no version (rows keep the run that last changed them).
     The query (a pass over graph.impact) runs once: its rows are kept in scratch for the comparison
     and the write."""
-    from pyspark.sql import functions as F
+    from spark_jobs.graph.scratch import materialize, scratch_dir
 
-    from spark_jobs.graph.scratch import scratch_dir
-
-    tables.register(spark, settings, ["graph.deprecation_candidates"])
-    target = tables.table("graph.deprecation_candidates")
-    compared = [c for c in target.column_names if c != "run_id"]
+    name = "graph.deprecation_candidates"
+    tables.register(spark, settings, [name])
     with scratch_dir(settings, "deprecation") as scratch:
-        computed = deprecation_candidates(spark, settings).select(*compared)
-        computed.write.mode("overwrite").parquet(scratch)
-        fresh = spark.read.schema(computed.schema).parquet(scratch)
-        count = fresh.count()
-        if tables.version(settings, target.name) is not None:
-            current = tables.read(spark, settings, target.name).select(*compared)
-            sort = {"owners": F.array_sort("owners")}
-            a, b = fresh.withColumns(sort), current.withColumns(sort)
-            if current.count() == count and a.exceptAll(b).limit(1).count() == 0:
-                return count
-        (fresh.withColumn("run_id", F.lit(run_id)).select(*target.column_names)
-         .write.format("delta").mode("overwrite").save(target.path(settings)))
-    return count
+        fresh = materialize(deprecation_candidates(spark, settings).select(*tables.columns_except(name, ["run_id"])),
+                            scratch)
+        tables.overwrite_if_changed(spark, settings, name, fresh, run_id=run_id, sort_arrays=["owners"])
+        return fresh.count()

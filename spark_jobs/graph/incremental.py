@@ -30,11 +30,11 @@ from spark_jobs import tables
 from spark_jobs.config import Settings
 from spark_jobs.graph import local_walk
 from spark_jobs.graph.closure import DEFAULT_MAX_DEPTH, closure_dataframe, dependency_edges
+from spark_jobs.graph.scratch import materialize
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-_DEPS_SCHEMA = "src string, dst string, rel string"
 Direction = Literal["auto", "sources", "destinations"]
 
 
@@ -68,13 +68,6 @@ def dependency_presence(old: DataFrame, new: DataFrame) -> DataFrame:
     return (old.select("src", "dst", "rel", F.lit(1).alias("present"))
             .unionByName(new.select("src", "dst", "rel", F.lit(2).alias("present")))
             .groupBy("src", "dst", "rel").agg(F.bit_or("present").alias("present")))
-
-
-def changed_dependency_edges(old: DataFrame, new: DataFrame) -> DataFrame:
-    """(src, dst, rel) present in exactly one of two dependency-edge frames."""
-    from pyspark.sql import functions as F
-
-    return dependency_presence(old, new).where(F.col("present") != 3).select("src", "dst", "rel")
 
 
 def affected_entities(impact: DataFrame, changed: DataFrame) -> DataFrame:
@@ -138,10 +131,8 @@ def update_impact(spark: SparkSession, settings: Settings, *, since_edges_versio
         old.limit(1).collect()  # a version whose files were vacuumed fails here, not halfway through
     except Exception:  # noqa: BLE001 - any unreadable old version means: compute it whole
         return None
-    presence_path = f"{scratch}/presence"
     new = dependency_edges(tables.read(spark, settings, "graph.edges", at_version=edges_version))
-    dependency_presence(old, new).write.mode("overwrite").parquet(presence_path)
-    presence = spark.read.schema(f"{_DEPS_SCHEMA}, present int").parquet(presence_path)
+    presence = materialize(dependency_presence(old, new), f"{scratch}/presence")
     counts = presence.agg(F.count(F.when(F.col("present") != 3, 1)).alias("changed"),
                           F.count(F.when(F.col("present") >= 2, 1)).alias("deps")).collect()[0]
     n_changed, n_deps = int(counts["changed"]), int(counts["deps"])

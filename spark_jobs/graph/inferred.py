@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from spark_jobs import tables
 from spark_jobs.config import Settings
-from spark_jobs.graph.scratch import scratch_dir
+from spark_jobs.graph.scratch import materialize, scratch_dir
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -56,9 +56,8 @@ def merge_inferred(
     key = ["src", "rel", "dst"]
     with scratch_dir(settings, "inferred") as scratch:
         # the rules' joins run once: both the comparison and the deactivations read their rows
-        inferred.write.parquet(f"{scratch}/inferred")
-        inferred = spark.read.schema(inferred.schema).parquet(f"{scratch}/inferred")
-        return _apply(spark, settings, inferred, key, managed_rules, scratch=f"{scratch}/changes",
+        return _apply(spark, settings, materialize(inferred, f"{scratch}/inferred"), key, managed_rules,
+                      scratch=f"{scratch}/changes",
                       run_id=run_id, now=now)
 
 

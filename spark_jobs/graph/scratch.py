@@ -13,8 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from spark_jobs.config import Settings
 from spark_jobs.tables import lakehouse_root
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
 
 
 @contextmanager
@@ -25,6 +30,13 @@ def scratch_dir(settings: Settings, purpose: str) -> Iterator[str]:
         yield path
     finally:
         remove_dir(path)
+
+
+def materialize(frame: DataFrame, path: str) -> DataFrame:
+    """`frame` computed once, written to `path` as Parquet and read back (schema given: pysail
+    writes no file for an empty frame), so the plans that read it twice compute it once."""
+    frame.write.mode("overwrite").parquet(path)
+    return frame.sparkSession.read.schema(frame.schema).parquet(path)
 
 
 def remove_dir(path: str) -> None:

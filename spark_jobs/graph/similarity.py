@@ -73,22 +73,12 @@ def write_similarity(spark: SparkSession, settings: Settings, pairs: DataFrame, 
     """Replace graph.similarity with `pairs` (both directions) in one commit when they differ from
     the stored rows; an unchanged list writes no version (its rows keep the run that wrote them).
     The pairs are computed once, into `scratch`, for the comparison and the write."""
-    from pyspark.sql import functions as F
-
     from spark_jobs import tables
+    from spark_jobs.graph.scratch import materialize
 
-    target = tables.table("graph.similarity")
-    compared = [c for c in target.column_names if c != "run_id"]
-    computed = similarity_rows(pairs, run_id).select(*compared)
-    computed.write.mode("overwrite").parquet(scratch)
-    fresh = spark.read.schema(computed.schema).parquet(scratch)
-    if tables.version(settings, target.name) is not None:
-        current = tables.read(spark, settings, target.name).select(*compared)
-        if current.count() == fresh.count() and fresh.exceptAll(current).limit(1).count() == 0:
-            return False
-    fresh.withColumn("run_id", F.lit(run_id)).select(*target.column_names).write.format("delta") \
-        .mode("overwrite").save(target.path(settings))
-    return True
+    name = "graph.similarity"
+    fresh = materialize(similarity_rows(pairs, run_id).select(*tables.columns_except(name, ["run_id"])), scratch)
+    return tables.overwrite_if_changed(spark, settings, name, fresh, run_id=run_id)
 
 
 def similar_to_edges(pairs: DataFrame) -> DataFrame:
