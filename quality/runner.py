@@ -3,7 +3,8 @@
 1. pin the current versions of graph.entities and graph.edges (everything reads those versions,
    so a concurrent writer cannot make the checks disagree with each other);
 2. run the GE suites (entities, coverage on the prepared entities frame; edges) through an
-   ephemeral GE context with a Spark datasource over this session's DataFrames;
+   ephemeral GE context with a Spark datasource over this session's DataFrames, counts first and
+   then examples for the expectations that found unexpected rows;
 3. run the graph checks (Spark SQL) including drift against the baseline versions;
 4. score every live asset's metadata (quality.entity_scores, quality/scores.py) and judge the
    per-domain score drift;
@@ -220,7 +221,13 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
                      docs_dir: Path | None, reuse: Mapping[str, list[CheckResult]] | None = None,
                      digests: Mapping[str, str] | None = None) -> list[CheckResult]:
     """Run the GE suites over the snapshot's frames; Data Docs go to `docs_dir/data_docs` when given.
-    A suite in `reuse` is not run: its given results stand (with the current descriptions)."""
+    A suite in `reuse` is not run: its given results stand (with the current descriptions).
+
+    Two passes: every expectation is first validated for its counts only (`COUNTS`), then the ones
+    with unexpected rows again for their examples (`EXAMPLES`, keyed by the frame's id columns),
+    which are put into the first pass's results before they are recorded and rendered. GE's
+    example queries are a filter with a limit: with no unexpected row each of them reads the whole
+    frame for nothing, and a healthy lakehouse has few expectations with any."""
     import great_expectations as gx
 
     # GE pins this module logger at INFO ("Created temporary directory ... for ephemeral docs site").
@@ -230,7 +237,6 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    actions = []
     if docs_dir is not None:
         site_dir = docs_dir / DOCS_SITE
         site_dir.mkdir(parents=True, exist_ok=True)
@@ -239,7 +245,6 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         })
-        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["mlg"]))
     # No persist(): caching every column of a large entities table costs more memory than re-reading it.
     source = context.data_sources.add_spark(name="lakehouse", persist=False)
     identifier = RunIdentifier(run_name=run_id, run_time=now)
@@ -255,8 +260,7 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
     for asset_name, (frame_of, names, keys) in frames.items():
         for name in names:
             if name in reuse:
-                described = {((e.meta or {}).get("check"), (e.meta or {}).get("target")): e.description or ""
-                             for e in all_suites[name].expectations}
+                described = {_check_key(e.meta): e.description or "" for e in all_suites[name].expectations}
                 results.extend(CheckResult(r.suite, r.expectation, r.target, r.success, r.severity, r.observed,
                                            described.get((r.expectation, r.target), "")) for r in reuse[name])
         asset_suites = [all_suites[n] for n in names if n not in reuse]
@@ -264,20 +268,77 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
             continue
         frame = frame_of()
         batch = source.add_dataframe_asset(name=asset_name).add_batch_definition_whole_dataframe(asset_name)
-        definitions = [
-            context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{asset_name}:{s.name}", data=batch, suite=context.suites.add(s)))
-            for s in asset_suites
-        ]
-        checkpoint = context.checkpoints.add(gx.Checkpoint(
-            name=f"mlg-{asset_name}", validation_definitions=definitions, actions=actions,
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": config.examples,
-                           "unexpected_index_column_names": keys}))
-        run = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=identifier)
-        for validation in run.run_results.values():
+
+        def validate(checked: list[gx.ExpectationSuite], result_format: dict[str, Any], label: str = "",
+                     *, batch=batch, asset_name=asset_name, frame=frame):
+            definitions = [context.validation_definitions.add(gx.ValidationDefinition(
+                name=f"{asset_name}:{s.name}{label}", data=batch, suite=context.suites.add(s))) for s in checked]
+            checkpoint = context.checkpoints.add(gx.Checkpoint(
+                name=f"mlg-{asset_name}{label}", validation_definitions=definitions, result_format=result_format))
+            return checkpoint.run(batch_parameters={"dataframe": frame}, run_id=identifier).run_results
+
+        counted = validate(asset_suites, COUNTS)
+        if config.examples > 0:
+            _add_examples(counted, validate, all_suites, keys, config.examples)
+        for key, validation in counted.items():
             suite_name = validation.suite_name
             results.extend(_from_ge(suite_name, r, config, digests.get(suite_name)) for r in validation.results)
+            if docs_dir is not None:
+                _render_docs(context, key, validation)
     return results
+
+
+#: The first pass: counts and success, no example rows (a limit of 0 reads nothing).
+COUNTS: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": 0}
+
+
+def _check_key(meta: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    return (meta or {}).get("check"), (meta or {}).get("target")
+
+
+def _add_examples(counted: Mapping[Any, Any], validate, all_suites: Mapping[str, gx.ExpectationSuite],
+                  keys: list[str], examples: int) -> None:
+    """Validate again, in one checkpoint, the expectations of `counted` (the first pass's results)
+    that found unexpected rows, asking for `examples` of them named by `keys`, and put those
+    examples into the first pass's results."""
+    import copy
+
+    import great_expectations as gx
+
+    wanted: dict[str, dict[tuple, Any]] = {}
+    for validation in counted.values():
+        for r in validation.results:
+            if (r.result or {}).get("unexpected_count"):
+                wanted.setdefault(validation.suite_name, {})[_check_key(r.expectation_config.meta)] = r
+    if not wanted:
+        return
+    again = []
+    for name, found in wanted.items():
+        suite = gx.ExpectationSuite(name=f"{name}.examples")
+        for expectation in all_suites[name].expectations:
+            if _check_key(expectation.meta) in found:
+                duplicate = copy.copy(expectation)
+                duplicate.id = None  # a copy, so that it can join another suite
+                suite.add_expectation(duplicate)
+        again.append(suite)
+    located = validate(again, {"result_format": "SUMMARY", "partial_unexpected_count": examples,
+                               "unexpected_index_column_names": keys}, ".examples")
+    for validation in located.values():
+        found = wanted[validation.suite_name.removesuffix(".examples")]
+        for r in validation.results:
+            target = found.get(_check_key(r.expectation_config.meta))
+            if target is not None and r.result:
+                target.result.update({k: v for k, v in r.result.items()
+                                      if k.startswith(("partial_unexpected", "unexpected_index"))})
+
+
+def _render_docs(context: Any, key: Any, validation: Any) -> None:
+    """Data Docs pages of one validation (with its examples) and the site index."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    context.validation_results_store.set(key, validation)
+    context.build_data_docs(site_names=["mlg"],
+                            resource_identifiers=[key, ExpectationSuiteIdentifier(name=validation.suite_name)])
 
 
 def _from_ge(suite: str, result: Any, config: QualityConfig, digest: str | None = None) -> CheckResult:

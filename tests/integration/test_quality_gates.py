@@ -180,3 +180,26 @@ def test_mlg_quality_exits_3_when_the_gate_fails(spark, settings, monkeypatch, c
     assert "cli-pass" in (index / "index.html").read_text()
     assert (index / "data_docs" / "index.html").is_file()
     assert main(["quality", "--set", "drift_max_drop_share=2"]) == 2  # a share above 1 is a usage error
+
+
+def test_a_failed_expectation_names_its_rows_and_a_passed_one_reads_none(spark, settings):
+    """GE validates counts first and fetches examples only for expectations with unexpected rows:
+    those still name the offending rows by id (with Data Docs rendered), the others carry none."""
+    import json
+
+    ents, edges = base()
+    _unencoded_id(ents, edges)
+    lh.write(spark, settings, ents, edges)
+    run_build(settings, only=["quality"], ctx=RunContext.new("examples"))
+
+    rows = {(r.expectation, r.target): r for r in tables.read(spark, settings, "quality.results")
+            .where("run_id = 'examples' AND suite IN ('entities', 'edges', 'coverage')").collect()}
+    bad_id = json.loads(rows[("id_is_aip_uri", "id")].observed_value)
+    assert bad_id["unexpected"] == 1 and bad_id["examples"] == ["aip://dataset/datasets/raw clicks"]
+    unowned = json.loads(rows[("owners_present", "owners")].observed_value)
+    assert unowned["unexpected"] >= 1 and len(unowned["examples"]) == unowned["unexpected"]
+    assert all(e.startswith("aip://") for e in unowned["examples"])
+    clean = json.loads(rows[("id_not_null", "id")].observed_value)
+    assert clean["unexpected"] == 0 and "examples" not in clean
+    pages = list((Path(settings.reports_dir) / "quality" / "data_docs" / "validations").rglob("*.html"))
+    assert {p.parents[2].name for p in pages} == {"entities", "coverage", "edges"}  # no ".examples" pages
