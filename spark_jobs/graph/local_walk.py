@@ -66,13 +66,14 @@ def walk(src: np.ndarray, dst: np.ndarray, mask: np.ndarray, starts: np.ndarray,
         keys, masks = keys[by_key], masks[by_key]
         starts_at = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
         keys, masks = keys[starts_at], np.bitwise_or.reduceat(masks, starts_at)
-        new = ~np.isin(keys, seen, assume_unique=True)
-        keys, masks = keys[new], masks[new]
+        at = np.searchsorted(seen, keys)  # `seen` and `keys` sorted: a binary search, not a set op
+        new = seen[np.minimum(at, len(seen) - 1)] != keys if len(seen) else np.ones(len(keys), bool)
+        keys, masks, at = keys[new], masks[new], at[new]
         if not len(keys):
             break
         f_src, f_dst, f_mask = keys // n_nodes, keys % n_nodes, masks
         levels.append((f_src, f_dst, np.full(len(keys), depth, np.int64), f_mask))
-        seen = np.union1d(seen, keys)
+        seen = np.insert(seen, at, keys)  # a merge of two sorted arrays (union1d hashes and sorts both)
         total += len(keys)
     return WalkRows(*(np.concatenate([level[i] for level in levels]) for i in range(4)))
 
