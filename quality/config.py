@@ -97,6 +97,10 @@ class QualityConfig:
     # stays). 50 runs is what the quality trend shows; the drift gate needs only the previous run.
     score_keep_runs: int = 50
     score_keep_days: float = 365.0
+    # Retention of the GE Data Docs site: each run adds a validation page per suite (~100 KB) and
+    # the site index links only the newest run's, so each run removes the pages of runs beyond the
+    # newest `docs_keep_runs` (0 = keep every page; the current run always stays).
+    docs_keep_runs: int = 50
     severities: Mapping[str, Severity] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
     # How many example values a failed expectation keeps in quality.results.
     examples: int = 5
@@ -171,6 +175,8 @@ def _parse(name: str, value: Any, default: Any) -> Any:
             number = int(value)
             if name == "score_keep_runs" and (number < 0 or number == 1):
                 raise ValueError("must be 0 (keep every run) or >= 2 (the drift gate compares with the previous run)")
+            if number < 0:
+                raise ValueError("must be >= 0")
             return number
         if isinstance(default, float):
             number = float(value)

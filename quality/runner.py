@@ -240,6 +240,7 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
     if docs_dir is not None:
         site_dir = docs_dir / DOCS_SITE
         site_dir.mkdir(parents=True, exist_ok=True)
+        prune_data_docs(site_dir, keep_runs=config.docs_keep_runs, current_run=run_id)
         context.add_data_docs_site(site_name="mlg", site_config={
             "class_name": "SiteBuilder",
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
@@ -330,6 +331,30 @@ def _add_examples(counted: Mapping[Any, Any], validate, all_suites: Mapping[str,
             if target is not None and r.result:
                 target.result.update({k: v for k, v in r.result.items()
                                       if k.startswith(("partial_unexpected", "unexpected_index"))})
+
+
+def prune_data_docs(site_dir: Path, *, keep_runs: int, current_run: str) -> list[str]:
+    """Remove the validation pages (`validations/<suite>/<run>/<time>/`) of the runs beyond the
+    newest `keep_runs`, the current one counted and never removed (0: remove none); returns the
+    runs removed. A run's age is its newest run time, across suites."""
+    import shutil
+
+    if keep_runs <= 0:
+        return []
+    newest: dict[str, str] = {}
+    run_dirs: dict[str, list[Path]] = {}
+    for run_dir in (site_dir / "validations").glob("*/*"):
+        if not run_dir.is_dir():
+            continue
+        times = [t.name for t in run_dir.iterdir() if t.is_dir()]
+        newest[run_dir.name] = max([newest.get(run_dir.name, ""), *times])
+        run_dirs.setdefault(run_dir.name, []).append(run_dir)
+    others = sorted((r for r in newest if r != current_run), key=lambda r: (newest[r], r), reverse=True)
+    expired = others[keep_runs - 1:]
+    for run in expired:
+        for run_dir in run_dirs[run]:
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return expired
 
 
 def _render_docs(context: Any, key: Any, validation: Any) -> None:

@@ -35,6 +35,7 @@ def test_environment_overrides_defaults_and_options_override_the_environment():
     ({"freshness_hours": "Model"}, "key=value"),
     ({"score_keep_runs": "1"}, "score_keep_runs.*previous run"),
     ({"score_keep_days": "-1"}, "score_keep_days.*>= 0"),
+    ({"docs_keep_runs": "-3"}, "docs_keep_runs.*>= 0"),
 ])
 def test_bad_settings_are_usage_errors_naming_the_setting(options, message):
     with pytest.raises(UsageError, match=message):
