@@ -224,7 +224,7 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
     A suite in `reuse` is not run: its given results stand (with the current descriptions).
 
     Two passes: every expectation is first validated for its counts only (`COUNTS`), then the ones
-    with unexpected rows again for their examples (`EXAMPLES`, keyed by the frame's id columns),
+    with unexpected rows again for their examples (`SUMMARY`, named by the frame's id columns),
     which are put into the first pass's results before they are recorded and rendered. GE's
     example queries are a filter with a limit: with no unexpected row each of them reads the whole
     frame for nothing, and a healthy lakehouse has few expectations with any."""
