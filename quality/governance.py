@@ -317,6 +317,11 @@ class _SharedViews:
         self.done = True
 
 
+#: Rows of a section converted to Python rows for its HTML table and chart (the quality trend
+#: chart reads up to 50 runs, the team charts 25); every row goes to the CSV.
+_ROWS_SHOWN = 100
+
+
 def _section_rows(spark: SparkSession, settings: Settings, section: Section, options: ReportOptions,
                   store) -> tuple[StructType, list[Any], Any]:
     """(schema, rows, the rows as an Arrow table) of one section, in its order, queried once. With
@@ -332,11 +337,6 @@ def _section_rows(spark: SparkSession, settings: Settings, section: Section, opt
     arrow = df.toArrow()
     shown = max(options.html_rows, _ROWS_SHOWN)
     return schema, ArrowTableToRowsConversion.convert(arrow.slice(0, shown), schema), arrow
-
-
-#: Rows of a section converted to Python rows for its HTML table and chart (the quality trend
-#: chart reads up to 50 runs, the team charts 25); every row goes to the CSV.
-_ROWS_SHOWN = 100
 
 
 def _render_section(spark: SparkSession, settings: Settings, section: Section, options: ReportOptions, store,

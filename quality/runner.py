@@ -289,7 +289,7 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
     return results
 
 
-#: The first pass: counts and success, no example rows (a limit of 0 reads nothing).
+#: The first pass: counts and success, no example rows (GE's example queries get a limit of 0).
 COUNTS: dict[str, Any] = {"result_format": "BASIC", "partial_unexpected_count": 0}
 
 
@@ -341,15 +341,15 @@ def prune_data_docs(site_dir: Path, *, keep_runs: int, current_run: str) -> list
 
     if keep_runs <= 0:
         return []
-    newest: dict[str, str] = {}
     run_dirs: dict[str, list[Path]] = {}
     for run_dir in (site_dir / "validations").glob("*/*"):
-        if not run_dir.is_dir():
-            continue
-        times = [t.name for t in run_dir.iterdir() if t.is_dir()]
-        newest[run_dir.name] = max([newest.get(run_dir.name, ""), *times])
-        run_dirs.setdefault(run_dir.name, []).append(run_dir)
-    others = sorted((r for r in newest if r != current_run), key=lambda r: (newest[r], r), reverse=True)
+        if run_dir.is_dir():
+            run_dirs.setdefault(run_dir.name, []).append(run_dir)
+
+    def newest(run: str) -> str:  # run times are named like 20261202T042545.896697Z: they sort
+        return max((t.name for d in run_dirs[run] for t in d.iterdir() if t.is_dir()), default="")
+
+    others = sorted((r for r in run_dirs if r != current_run), key=lambda r: (newest(r), r), reverse=True)
     expired = others[keep_runs - 1:]
     for run in expired:
         for run_dir in run_dirs[run]:

@@ -57,8 +57,7 @@ def merge_inferred(
     with scratch_dir(settings, "inferred") as scratch:
         # the rules' joins run once: both the comparison and the deactivations read their rows
         return _apply(spark, settings, materialize(inferred, f"{scratch}/inferred"), key, managed_rules,
-                      scratch=f"{scratch}/changes",
-                      run_id=run_id, now=now)
+                      scratch=f"{scratch}/changes", run_id=run_id, now=now)
 
 
 def _apply(spark: SparkSession, settings: Settings, inferred: DataFrame, key: list[str],
