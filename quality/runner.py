@@ -236,6 +236,10 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    if docs_dir is not None:
+        from quality.ge_templates import share_compiled_templates
+
+        share_compiled_templates()
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     if docs_dir is not None:
         site_dir = docs_dir / DOCS_SITE
