@@ -66,6 +66,10 @@ class Settings:
     #: an incremental closure walks its few edges in the driver (numpy) up to this many edges and
     #: rows, else on the engine (MLG_CLOSURE_LOCAL_WALK_MAX_ROWS; ~40 bytes a row)
     closure_local_walk_max_rows: int = 2_000_000
+    #: the whole closure of a graph with few edges is walked in the driver (numpy) while it has at
+    #: most this many rows, else on the engine (MLG_CLOSURE_LOCAL_FULL_MAX_ROWS; ~170 bytes a row
+    #: at the walk's peak; 0: always on the engine)
+    closure_local_full_max_rows: int = 6_000_000
 
     @classmethod
     def load(
@@ -163,7 +167,8 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {k: _env(v, env) for k, v in simple.items() if _env(v, env)}
     for key, var, what in (("spark_retry_s", "MLG_SPARK_RETRY_S", "a number of seconds"),
                            ("closure_incremental_max_fraction", "MLG_CLOSURE_INCREMENTAL_MAX_FRACTION", "a number"),
-                           ("closure_local_walk_max_rows", "MLG_CLOSURE_LOCAL_WALK_MAX_ROWS", "a whole number")):
+                           ("closure_local_walk_max_rows", "MLG_CLOSURE_LOCAL_WALK_MAX_ROWS", "a whole number"),
+                           ("closure_local_full_max_rows", "MLG_CLOSURE_LOCAL_FULL_MAX_ROWS", "a whole number")):
         raw = _env(var, env)
         if raw is not None:
             try:

@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 ClosureEngine = Literal["auto", "dataframe", "graphframes"]
-ClosureMethod = Literal["auto", "walk", "bottom_up"]
+ClosureMethod = Literal["auto", "walk", "bottom_up", "local"]
 DEFAULT_MAX_DEPTH = 64
 BOTTOM_UP_MIN_EDGES = 500_000  # about where bottom-up overtakes the walk (BENCHMARKS.md, issue 16)
+#: the whole closure of a graph under BOTTOM_UP_MIN_EDGES is walked in the driver up to this many rows
+LOCAL_MAX_ROWS = 6_000_000
 _EDGES_SCHEMA = "src string, dst string, rel string"
 _LEVEL_SCHEMA = "src string, dst string, relations array<string>, min_depth int"
 
@@ -78,10 +80,13 @@ class ClosureResult:
 
 def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
                       max_depth: int = DEFAULT_MAX_DEPTH, sources: DataFrame | None = None,
-                      destinations: DataFrame | None = None, method: ClosureMethod = "auto") -> ClosureResult:
+                      destinations: DataFrame | None = None, method: ClosureMethod = "auto",
+                      local_max_rows: int = LOCAL_MAX_ROWS) -> ClosureResult:
     """Transitive closure of the dependency edges `deps` (src, dst, rel), up to `max_depth` hops,
     on coded edges (`coding`): semi-naive (`walk`), or bottom-up (`bottom_up`) for the whole
-    closure of a graph of at least `BOTTOM_UP_MIN_EDGES` coded edges (`method` forces one).
+    closure of a graph of at least `BOTTOM_UP_MIN_EDGES` coded edges, or for the whole closure of
+    a smaller graph the same walk in the driver (`local`, `local_walk.whole_closure`) while it
+    stays under `local_max_rows` rows, else on the engine (`method` forces one).
 
     With `sources` (a frame with a `src` column) only the rows of those sources are computed,
     by a walk from them: each source's walk is independent of the others, so they are exactly
@@ -90,7 +95,6 @@ def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
     edges: a shortest path and the relations on it read the same either way."""
     from pyspark.sql import functions as F
 
-    from spark_jobs.graph import bottom_up
     from spark_jobs.graph.coding import MAX_DEPTH_CODED, decode, encode, node_ids
 
     if not 1 <= max_depth <= MAX_DEPTH_CODED - 2:  # depths go to max_depth + 1
@@ -108,10 +112,9 @@ def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
     if sources is not None:
         first = edges.join(node_ids(spark, graph, sources), "src", "left_semi")
         paths, _ = walk(spark, edges, first, scratch=f"{scratch}/walk", bound=bound)
-    elif method == "bottom_up" or (method == "auto" and edges.count() >= BOTTOM_UP_MIN_EDGES):
-        paths = bottom_up.closure_paths(spark, edges, scratch=f"{scratch}/bottom-up", bound=bound)
     else:
-        paths, _ = walk(spark, edges, edges, scratch=f"{scratch}/walk", bound=bound)
+        paths = _whole_closure(spark, edges, scratch=scratch, bound=bound, method=method,
+                               local_max_rows=local_max_rows)
     rows = read_rows(spark, paths)
     if reversed_:
         rows = rows.select(F.col("dst").alias("src"), F.col("src").alias("dst"), "depth", "mask")
@@ -119,6 +122,24 @@ def closure_dataframe(spark: SparkSession, deps: DataFrame, *, scratch: str,
     level_sizes = [sizes.get(d, 0) for d in range(1, max((d for d in sizes if d <= max_depth), default=0) + 1)]
     return ClosureResult(decode(spark, graph, rows.where(rows.depth <= max_depth)), level_sizes,
                          converged=sizes.get(bound, 0) == 0, engine="dataframe")
+
+
+def _whole_closure(spark: SparkSession, edges: DataFrame, *, scratch: str, bound: int, method: ClosureMethod,
+                   local_max_rows: int) -> list[str]:
+    """The paths of the coded rows of the whole closure of the coded `edges`, by `method`."""
+    from spark_jobs.graph import bottom_up, local_walk
+
+    if method == "auto":
+        method = "bottom_up" if edges.count() >= BOTTOM_UP_MIN_EDGES else "local" if local_max_rows > 0 else "walk"
+    if method == "bottom_up":
+        return bottom_up.closure_paths(spark, edges, scratch=f"{scratch}/bottom-up", bound=bound)
+    if method == "local":
+        try:
+            return [local_walk.whole_closure(spark, edges, path=f"{scratch}/local", bound=bound,
+                                             max_rows=local_max_rows)]
+        except local_walk.WalkTooLarge:
+            pass  # past the driver's budget: the same walk on the engine
+    return walk(spark, edges, edges, scratch=f"{scratch}/walk", bound=bound)[0]
 
 
 def walk(spark: SparkSession, edges: DataFrame, first: DataFrame, *, scratch: str,
@@ -194,13 +215,13 @@ def select_engine(spark: SparkSession, requested: ClosureEngine = "auto") -> Lit
 
 
 def compute_closure(spark: SparkSession, deps: DataFrame, *, scratch: str, max_depth: int = DEFAULT_MAX_DEPTH,
-                    engine: ClosureEngine = "auto") -> ClosureResult:
+                    engine: ClosureEngine = "auto", local_max_rows: int = LOCAL_MAX_ROWS) -> ClosureResult:
     """The closure with the implementation `select_engine` picks."""
     if select_engine(spark, engine) == "graphframes":
         from spark_jobs.graph.gf import closure_graphframes
 
         return closure_graphframes(spark, deps, scratch=scratch, max_depth=max_depth)
-    return closure_dataframe(spark, deps, scratch=scratch, max_depth=max_depth)
+    return closure_dataframe(spark, deps, scratch=scratch, max_depth=max_depth, local_max_rows=local_max_rows)
 
 
 def write_impact(pairs: DataFrame, settings: Settings, *, run_id: str) -> None:

@@ -4,7 +4,9 @@ An incremental closure update re-derives the rows of a few hundred entities; on 
 the walk's ~30 levels is two queries whose fixed cost (~0.1 s each) is most of the stage. When the
 edges the walk can use (its cone, bounded by the caller) are few, they are fetched once as Arrow
 and walked here: the same levels, depths and relation masks as `closure.walk`, with no per-row
-Python (each level is a CSR expansion, a sort and a `bitwise_or.reduceat`).
+Python (each level is a CSR expansion, a sort and a `bitwise_or.reduceat`). The whole closure of a
+graph with few edges is walked here too (`whole_closure`: at scale 100, 4 M rows in 1.9 s against
+3.5 s for the engine's ~28 levels), its coded rows written as Parquet for the engine to decode.
 """
 
 from __future__ import annotations
@@ -76,6 +78,30 @@ def walk(src: np.ndarray, dst: np.ndarray, mask: np.ndarray, starts: np.ndarray,
         seen = np.insert(seen, at, keys)  # a merge of two sorted arrays (union1d hashes and sorts both)
         total += len(keys)
     return WalkRows(*(np.concatenate([level[i] for level in levels]) for i in range(4)))
+
+
+def whole_closure(spark: SparkSession, edges: DataFrame, *, path: str, bound: int, max_rows: int) -> str:
+    """Every row of the closure of the coded edges `edges` (src, dst, mask), walked here and written
+    at `path` as coded rows (`CODED_ROWS_SCHEMA`: what `closure.read_rows` reads), up to `bound`
+    hops. Raises WalkTooLarge past `max_rows` rows or edges, having written nothing."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyarrow import fs
+
+    table = edges.select("src", "dst", "mask").limit(max_rows + 1).toArrow()
+    if table.num_rows > max_rows:
+        raise WalkTooLarge(f"the closure's edges pass {max_rows:,}")
+    src = table["src"].to_numpy().astype(np.int64)
+    dst = table["dst"].to_numpy().astype(np.int64)
+    n_nodes = int(max(src.max(initial=0), dst.max(initial=0))) + 1
+    rows = walk(src, dst, table["mask"].to_numpy().astype(np.int64), np.unique(src), n_nodes=n_nodes,
+                bound=bound, max_rows=max_rows)
+    coded = pa.table({"src": pa.array(rows.src, pa.int32()), "dst": pa.array(rows.dst, pa.int32()),
+                      "depth": pa.array(rows.depth, pa.int32()), "mask": pa.array(rows.mask, pa.int64())})
+    filesystem, inner = fs.FileSystem.from_uri(path if "://" in path else f"file://{path}")
+    filesystem.create_dir(inner, recursive=True)
+    pq.write_table(coded, f"{inner}/part-00000.parquet", filesystem=filesystem)
+    return path
 
 
 def closure_rows(spark: SparkSession, deps: DataFrame, starts: DataFrame, *, reverse: bool, bound: int,

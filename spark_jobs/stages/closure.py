@@ -92,7 +92,8 @@ def run(spark: SparkSession, settings: Settings, ctx: RunContext) -> dict[str, A
             deps = dependency_edges(tables.read(spark, settings, "graph.edges", at_version=version)) \
                 if version is not None else spark.createDataFrame([], "src string, dst string, rel string")
             result = compute_closure(spark, deps, scratch=scratch, max_depth=max_depth,
-                                     engine=ctx.options.get("graph_engine", "auto"))
+                                     engine=ctx.options.get("graph_engine", "auto"),
+                                     local_max_rows=settings.closure_local_full_max_rows)
             write_impact(result.pairs, settings, run_id=ctx.run_id)
             metrics.update(mode="full", engine=result.engine, depth=result.depth, converged=result.converged)
     killpoint.reached("closure:after_impact")

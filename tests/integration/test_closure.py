@@ -136,8 +136,10 @@ def test_closure_and_source_walk_match_networkx_on_layered_graphs(spark, tmp_pat
     expected = reference_closure(edges)
     cut = {pair: row for pair, row in expected.items() if row[0] <= max_depth}
     depths = [depth for depth, _ in cut.values()]
-    for method in ("walk", "bottom_up"):  # the semi-naive walk, and the bottom-up one of large graphs
-        rows, result = closure_of(spark, tmp_path, edges, max_depth=max_depth, method=method)
+    # the semi-naive walk on the engine and in the driver (and, past the driver's row budget, on the
+    # engine again), and the bottom-up one of large graphs
+    for method, budget in (("walk", 0), ("local", 10_000), ("local", 2), ("bottom_up", 0)):
+        rows, result = closure_of(spark, tmp_path, edges, max_depth=max_depth, method=method, local_max_rows=budget)
         assert rows == cut, method
         assert result.converged == (len(cut) == len(expected)), method
         assert result.level_sizes == [depths.count(d) for d in range(1, max(depths, default=0) + 1)], method
