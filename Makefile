@@ -32,7 +32,7 @@ jars: $(JARS_STAMPS) .jars/opensearch/launcher/.compiled
 	$(BIN)/python -m infra.opensearch compile
 
 # uv installs the ~1.9 GB stack in under a minute where pip takes several. It compiles the bytecode
-# at install (about 50 s on 2 cores) because a shell with PYTHONDONTWRITEBYTECODE set (CI images
+# at install (38 s on 2 cores for a fresh clone) because a shell with PYTHONDONTWRITEBYTECODE set (CI images
 # often set it) would otherwise compile every module from source in every process: importing Great
 # Expectations took 17.3 s that way against 7.6 s, and each Airflow task and CLI call paid it again.
 $(STAMP): pyproject.toml constraints.txt
