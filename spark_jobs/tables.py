@@ -241,14 +241,20 @@ def row_count(settings: Settings, name: str, version: int) -> int:
 
 
 def register(spark: SparkSession, settings: Settings, names: Iterable[str] | None = None) -> None:
-    """Create missing tables and register all of them in this session's catalog."""
+    """Create missing tables and register all of them in this session's catalog.
+
+    Once per table, location and session: every SQL script registers all tables first, and each
+    registration is two engine round trips that change nothing the second time."""
     require_delta(spark)
     from spark_jobs.session import repoint_shared_catalog
 
+    registered: dict[str, str] = spark.__dict__.setdefault("_mlg_registered", {})
     chosen = list(names or all_tables())
     repoint_shared_catalog(spark, {name: table(name).path(settings) for name in chosen})
     for name in chosen:
         t = table(name)
+        if registered.get(name) == t.path(settings):
+            continue
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {t.schema_name}")
         location = t.path(settings).replace("'", "\\'")
         if exists(settings, name):
@@ -258,6 +264,7 @@ def register(spark: SparkSession, settings: Settings, names: Iterable[str] | Non
             spark.sql(
                 f"CREATE TABLE IF NOT EXISTS {t.name} ({t.ddl}) USING delta{partition} LOCATION '{location}'"
             )
+        registered[name] = t.path(settings)
 
 
 def read(spark: SparkSession, settings: Settings, name: str, *, at_version: int | None = None) -> DataFrame:
