@@ -76,17 +76,44 @@ def run_stages_in(spark, settings: Settings, *, only: Sequence[str] | None, ctx:
         started = datetime.now(timezone.utc)
         killpoint.reached(f"{name}:before")
         lease.check()  # a build frozen past its lease's expiry stops here, before writing again
-        try:
-            result = stages.run_stage(name, spark, settings, ctx)
-        except Exception as exc:
-            record_failure(spark, settings, ctx.run_id, name, started, exc)
-            raise
-        killpoint.reached(f"{name}:after")
-        record_run(spark, settings, ctx.run_id, name, result.status, started, result.metrics)
+        result = run_recorded_stage(spark, settings, ctx, name, started)
         report.results.append(result)
         if progress:
             progress(name, "done", result)
     return report
+
+
+ENGINE_FAULT_ATTEMPTS = 2
+
+
+def run_recorded_stage(spark, settings: Settings, ctx: RunContext, name: str, started: datetime) -> StageResult:
+    """Run one stage and record it in `ops.runs` (`started`: when its first attempt began); a
+    failure is recorded and raised.
+
+    An engine fault (`session.engine_fault`: the engine's own internal error, not the stage's)
+    reruns the stage once on the same session, as a task retry would: a stage is rerunnable by
+    design, its uncommitted work never visible. The failed attempt keeps its `failed` row
+    (`engine_fault_retried`) and the result's metrics name the fault (`engine_fault`)."""
+    from spark_jobs.session import engine_fault
+
+    fault: str | None = None
+    for attempt in range(1, ENGINE_FAULT_ATTEMPTS + 1):
+        try:
+            result = stages.run_stage(name, spark, settings, ctx)
+        except Exception as exc:
+            fault = engine_fault(exc) if attempt < ENGINE_FAULT_ATTEMPTS else None
+            record_failure(spark, settings, ctx.run_id, name, started, exc, retried=fault is not None)
+            if fault is None:
+                raise
+            log.warning("stage %s of run %s hit an engine fault (%s); running it again", name, ctx.run_id, fault)
+            started = datetime.now(timezone.utc)
+            continue
+        if fault is not None:
+            result.metrics["engine_fault"] = fault
+        killpoint.reached(f"{name}:after")
+        record_run(spark, settings, ctx.run_id, name, result.status, started, result.metrics)
+        return result
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 # What a change outside the build's own hydration (reconcile, bootstrap) makes stale: the inferred
@@ -142,7 +169,7 @@ class EngineLost(MlgError):
 
 
 def record_failure(spark, settings: Settings, run_id: str, stage: str, started: datetime,
-                   exc: Exception) -> None:
+                   exc: Exception, *, retried: bool = False) -> None:
     """The failed stage's `ops.runs` row. When the engine itself is gone it cannot write that row:
     delta-rs appends it instead (the row says so), and the build fails with `EngineLost`, one
     line naming the server; nothing the stage had not committed is visible, and the next build
@@ -150,6 +177,8 @@ def record_failure(spark, settings: Settings, run_id: str, stage: str, started: 
     from spark_jobs.session import engine_lost
 
     metrics = {"error": str(exc)[:2000]}
+    if retried:
+        metrics["engine_fault_retried"] = True
     if not engine_lost(exc):
         record_run(spark, settings, run_id, stage, "failed", started, metrics)
         return

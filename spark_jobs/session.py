@@ -282,6 +282,34 @@ def bound_retries(spark, retry_s: float) -> None:
     spark._client.set_retry_policies([bounded_policy(retry_s)])
 
 
+ENGINE_FAULTS = (
+    "task context not found for operation",  # Sail: a retried ExecutePlan found its operation consumed
+    "Exception deserializing response",  # gRPC: the client could not parse the server's message
+)
+"""Internal errors of the engine itself, not of the query: the same query succeeds when run again.
+Both were seen once in a CI run of pysail 0.7.2 (the response's "Wire format was corrupt", then
+the retry's "task context not found") on a `CREATE TABLE IF NOT EXISTS`."""
+
+
+def engine_fault(exc: BaseException) -> str | None:
+    """Which of ENGINE_FAULTS `exc` (or what caused it) is, if any: a Connect call that failed
+    for a reason of the engine's own, worth one more attempt."""
+    try:
+        from pyspark.errors.exceptions.connect import SparkConnectGrpcException
+    except ImportError:  # no Connect client here
+        return None
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, SparkConnectGrpcException):
+            found = next((fault for fault in ENGINE_FAULTS if fault in str(exc)), None)
+            if found:
+                return found
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def engine_lost(exc: BaseException) -> bool:
     """Whether `exc` (or what caused it) says the Spark Connect server stopped answering:
     pyspark gave up retrying, or gRPC reports the server unavailable."""

@@ -61,8 +61,8 @@ LAST_BUILD_TASK = "report"
 def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Run one build stage in its own Spark session and record it in `ops.runs`, under the
     DAG run's build lease (refused at once while a CLI build or maintenance holds it)."""
-    from spark_jobs import killpoint, lease, preflight, stages, tables
-    from spark_jobs.build import record_failure, record_run, record_takeover
+    from spark_jobs import killpoint, lease, preflight, tables
+    from spark_jobs.build import record_takeover, run_recorded_stage
     from spark_jobs.session import spark_session
     from spark_jobs.stages import RunContext
 
@@ -78,13 +78,7 @@ def build_stage(name: str, *, run_id: str, options: dict[str, Any] | None = None
         record_takeover(spark, settings, held)
         killpoint.reached(f"{name}:before")
         held.check()
-        try:
-            result = stages.run_stage(name, spark, settings, ctx)
-        except Exception as exc:
-            record_failure(spark, settings, run_id, name, started, exc)  # also when the engine is gone
-            raise
-        killpoint.reached(f"{name}:after")
-        record_run(spark, settings, run_id, name, result.status, started, result.metrics)
+        result = run_recorded_stage(spark, settings, ctx, name, started)  # a failure too, also without the engine
     metrics = _json_safe(result.metrics)
     metrics.setdefault("stage", name)
     metrics["seconds"] = round(result.seconds, 3)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import grpc
 import pytest
 from pyspark.errors import PySparkException
+from pyspark.errors.exceptions.connect import SparkConnectGrpcException
 from pyspark.sql.connect.client.retries import Retrying
 
 from spark_jobs.config import ConfigError, Settings
-from spark_jobs.session import bounded_policy, engine_lost
+from spark_jobs.session import bounded_policy, engine_fault, engine_lost
 
 
 class Unavailable(grpc.RpcError):
@@ -68,3 +69,20 @@ def test_the_retry_time_comes_from_the_environment_and_a_bad_value_is_one_clear_
     assert Settings.load(env={"MLG_SPARK_RETRY_S": "5"}, spark_retry_s=7).spark_retry_s == 7
     with pytest.raises(ConfigError, match="MLG_SPARK_RETRY_S must be a number of seconds, got 'soon'"):
         Settings.load(env={"MLG_SPARK_RETRY_S": "soon"})
+
+
+def test_an_engine_fault_is_told_from_an_error_of_the_query():
+    lost = SparkConnectGrpcException('status = StatusCode.INTERNAL\n\tdetails = "internal error: task context '
+                                     'not found for operation"')
+    assert engine_fault(lost) == "task context not found for operation"
+    garbled = SparkConnectGrpcException("status = StatusCode.INTERNAL details = \"Exception deserializing response!\"")
+    assert engine_fault(garbled) == "Exception deserializing response"
+    try:
+        try:
+            raise lost
+        except SparkConnectGrpcException:
+            raise RuntimeError("stage infer failed") from None
+    except RuntimeError as wrapped:
+        assert engine_fault(wrapped) == "task context not found for operation"
+    assert engine_fault(SparkConnectGrpcException("[TABLE_OR_VIEW_NOT_FOUND] graph.nope")) is None
+    assert engine_fault(ValueError("task context not found for operation")) is None  # not from the engine
