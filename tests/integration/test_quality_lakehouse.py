@@ -2,9 +2,9 @@
 
 `build_lakehouse` writes a hand-made organisation (teams, users incl. an inactive one, datasets,
 pipelines, features, models, an A/B test, a `reference` placeholder) as graph.entities /
-graph.edges rows in two commits (two versions), then runs the real build stages that exist
-after hydration (infer, closure, quality, publish, report). The hydration stages are another
-area's; until they land, this fixture stands in for their output.
+graph.edges rows in two commits (two versions), as a merge would, then runs the real build
+stages after hydration (infer, closure, quality, publish, report): each case here needs a graph
+of exactly this shape, which the simulator's seeded ecosystem does not promise.
 """
 
 from __future__ import annotations
