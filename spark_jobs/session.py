@@ -310,6 +310,20 @@ def engine_fault(exc: BaseException) -> str | None:
     return None
 
 
+def sql_idempotent(spark: SparkSession, statement: str) -> None:
+    """Run a statement that changes nothing when run again (`CREATE … IF NOT EXISTS`), once more
+    after an engine fault: the one pysail fault seen in CI hit such a statement, and retrying it
+    here spares rerunning the stage around it (`build.run_recorded_stage`)."""
+    try:
+        spark.sql(statement)
+    except Exception as exc:
+        fault = engine_fault(exc)
+        if fault is None:
+            raise
+        log.warning("engine fault (%s) on %s; running it again", fault, statement.split(" LOCATION ")[0])
+        spark.sql(statement)
+
+
 def engine_lost(exc: BaseException) -> bool:
     """Whether `exc` (or what caused it) says the Spark Connect server stopped answering:
     pyspark gave up retrying, or gRPC reports the server unavailable."""

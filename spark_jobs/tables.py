@@ -246,7 +246,7 @@ def register(spark: SparkSession, settings: Settings, names: Iterable[str] | Non
     Once per table, location and session: every SQL script registers all tables first, and each
     registration is two engine round trips that change nothing the second time."""
     require_delta(spark)
-    from spark_jobs.session import repoint_shared_catalog
+    from spark_jobs.session import repoint_shared_catalog, sql_idempotent
 
     registered: dict[str, str] = spark.__dict__.setdefault("_mlg_registered", {})
     chosen = list(names or all_tables())
@@ -255,15 +255,14 @@ def register(spark: SparkSession, settings: Settings, names: Iterable[str] | Non
         t = table(name)
         if registered.get(name) == t.path(settings):
             continue
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {t.schema_name}")
+        sql_idempotent(spark, f"CREATE DATABASE IF NOT EXISTS {t.schema_name}")
         location = t.path(settings).replace("'", "\\'")
         if exists(settings, name):
-            spark.sql(f"CREATE TABLE IF NOT EXISTS {t.name} USING delta LOCATION '{location}'")
+            sql_idempotent(spark, f"CREATE TABLE IF NOT EXISTS {t.name} USING delta LOCATION '{location}'")
         else:
             partition = f" PARTITIONED BY ({', '.join(t.partition_by)})" if t.partition_by else ""
-            spark.sql(
-                f"CREATE TABLE IF NOT EXISTS {t.name} ({t.ddl}) USING delta{partition} LOCATION '{location}'"
-            )
+            sql_idempotent(
+                spark, f"CREATE TABLE IF NOT EXISTS {t.name} ({t.ddl}) USING delta{partition} LOCATION '{location}'")
         registered[name] = t.path(settings)
 
 

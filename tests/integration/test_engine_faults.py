@@ -77,3 +77,31 @@ def test_an_error_of_the_stage_is_not_retried(spark, settings, failing_infer):
         run_build(settings, only=["infer"], ctx=RunContext.new("stage-error"))
     assert len(attempts) == 1
     assert [status for status, _ in infer_rows(spark, settings, "stage-error")] == ["failed"]
+
+
+def test_registering_a_table_survives_an_engine_fault(spark, settings, monkeypatch):
+    real_sql, calls = spark.sql, []
+
+    def sql(statement, *args, **kwargs):
+        calls.append(statement)
+        if statement.startswith("CREATE TABLE") and sum(c.startswith("CREATE TABLE") for c in calls) == 1:
+            raise TASK_CONTEXT_LOST
+        return real_sql(statement, *args, **kwargs)
+
+    monkeypatch.setattr(spark, "sql", sql)
+    tables.register(spark, settings, ["ops.runs"])
+    assert [c.split(" (")[0] for c in calls if c.startswith("CREATE TABLE")] == ["CREATE TABLE IF NOT EXISTS ops.runs"] * 2
+    assert real_sql("SELECT count(*) AS n FROM ops.runs").collect()[0].n == 0
+
+
+def test_an_error_of_the_statement_is_not_retried_when_registering(spark, settings, monkeypatch):
+    calls = []
+
+    def sql(statement, *args, **kwargs):
+        calls.append(statement)
+        raise SparkConnectGrpcException("[PARSE_SYNTAX_ERROR] Syntax error at or near 'TABLE'")
+
+    monkeypatch.setattr(spark, "sql", sql)
+    with pytest.raises(SparkConnectGrpcException, match="PARSE_SYNTAX_ERROR"):
+        tables.register(spark, settings, ["ops.runs"])
+    assert len(calls) == 1
