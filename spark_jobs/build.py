@@ -83,9 +83,6 @@ def run_stages_in(spark, settings: Settings, *, only: Sequence[str] | None, ctx:
     return report
 
 
-ENGINE_FAULT_ATTEMPTS = 2
-
-
 def run_recorded_stage(spark, settings: Settings, ctx: RunContext, name: str, started: datetime) -> StageResult:
     """Run one stage and record it in `ops.runs` (`started`: when its first attempt began); a
     failure is recorded and raised.
@@ -97,23 +94,22 @@ def run_recorded_stage(spark, settings: Settings, ctx: RunContext, name: str, st
     from spark_jobs.session import engine_fault
 
     fault: str | None = None
-    for attempt in range(1, ENGINE_FAULT_ATTEMPTS + 1):
+    while True:
         try:
             result = stages.run_stage(name, spark, settings, ctx)
+            break
         except Exception as exc:
-            fault = engine_fault(exc) if attempt < ENGINE_FAULT_ATTEMPTS else None
-            record_failure(spark, settings, ctx.run_id, name, started, exc, retried=fault is not None)
-            if fault is None:
+            retry = engine_fault(exc) if fault is None else None  # once: a second fault fails the stage
+            record_failure(spark, settings, ctx.run_id, name, started, exc, retried=retry is not None)
+            if retry is None:
                 raise
-            log.warning("stage %s of run %s hit an engine fault (%s); running it again", name, ctx.run_id, fault)
-            started = datetime.now(timezone.utc)
-            continue
-        if fault is not None:
-            result.metrics["engine_fault"] = fault
-        killpoint.reached(f"{name}:after")
-        record_run(spark, settings, ctx.run_id, name, result.status, started, result.metrics)
-        return result
-    raise AssertionError("unreachable: the last attempt returns or raises")
+            log.warning("stage %s of run %s hit an engine fault (%s); running it again", name, ctx.run_id, retry)
+            fault, started = retry, datetime.now(timezone.utc)
+    if fault is not None:
+        result.metrics["engine_fault"] = fault
+    killpoint.reached(f"{name}:after")
+    record_run(spark, settings, ctx.run_id, name, result.status, started, result.metrics)
+    return result
 
 
 # What a change outside the build's own hydration (reconcile, bootstrap) makes stale: the inferred
@@ -173,7 +169,8 @@ def record_failure(spark, settings: Settings, run_id: str, stage: str, started: 
     """The failed stage's `ops.runs` row. When the engine itself is gone it cannot write that row:
     delta-rs appends it instead (the row says so), and the build fails with `EngineLost`, one
     line naming the server; nothing the stage had not committed is visible, and the next build
-    hydrates the run's events again (its watermark did not move)."""
+    hydrates the run's events again (its watermark did not move). `retried`: the stage runs again
+    after this engine fault (the row says `engine_fault_retried`)."""
     from spark_jobs.session import engine_lost
 
     metrics = {"error": str(exc)[:2000]}

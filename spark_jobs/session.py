@@ -299,14 +299,11 @@ def engine_fault(exc: BaseException) -> str | None:
     except ImportError:  # no Connect client here
         return None
 
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, SparkConnectGrpcException):
-            found = next((fault for fault in ENGINE_FAULTS if fault in str(exc)), None)
+    for cause in _causes(exc):
+        if isinstance(cause, SparkConnectGrpcException):
+            found = next((fault for fault in ENGINE_FAULTS if fault in str(cause)), None)
             if found:
                 return found
-        exc = exc.__cause__ or exc.__context__
     return None
 
 
@@ -333,16 +330,20 @@ def engine_lost(exc: BaseException) -> bool:
     except ImportError:  # no Connect client here: no remote engine to lose
         return False
 
+    return any(isinstance(cause, RetriesExceeded)
+               or (isinstance(cause, grpc.RpcError) and callable(getattr(cause, "code", None))
+                   and cause.code() == grpc.StatusCode.UNAVAILABLE)
+               for cause in _causes(exc))
+
+
+def _causes(exc: BaseException | None) -> Iterator[BaseException]:
+    """`exc` and what caused it, in turn (pyspark re-raises gRPC errors `from None`: the context
+    still holds them)."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, RetriesExceeded):
-            return True
-        if isinstance(exc, grpc.RpcError) and callable(getattr(exc, "code", None)) \
-                and exc.code() == grpc.StatusCode.UNAVAILABLE:
-            return True
+        yield exc
         exc = exc.__cause__ or exc.__context__
-    return False
 
 
 def _disarm_close(spark) -> None:

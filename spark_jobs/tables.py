@@ -253,17 +253,18 @@ def register(spark: SparkSession, settings: Settings, names: Iterable[str] | Non
     repoint_shared_catalog(spark, {name: table(name).path(settings) for name in chosen})
     for name in chosen:
         t = table(name)
-        if registered.get(name) == t.path(settings):
+        path = t.path(settings)
+        if registered.get(name) == path:
             continue
         sql_idempotent(spark, f"CREATE DATABASE IF NOT EXISTS {t.schema_name}")
-        location = t.path(settings).replace("'", "\\'")
+        location = path.replace("'", "\\'")
         if exists(settings, name):
             sql_idempotent(spark, f"CREATE TABLE IF NOT EXISTS {t.name} USING delta LOCATION '{location}'")
         else:
             partition = f" PARTITIONED BY ({', '.join(t.partition_by)})" if t.partition_by else ""
             sql_idempotent(
                 spark, f"CREATE TABLE IF NOT EXISTS {t.name} ({t.ddl}) USING delta{partition} LOCATION '{location}'")
-        registered[name] = t.path(settings)
+        registered[name] = path
 
 
 def read(spark: SparkSession, settings: Settings, name: str, *, at_version: int | None = None) -> DataFrame:
