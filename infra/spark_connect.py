@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spark_jobs.errors import MlgError
-from spark_jobs.session import hadoop_s3_conf
+from spark_jobs.session import hadoop_s3_conf, local_jvm_conf
 
 SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 DEFAULT_DRIVER_MEMORY = "1g"
@@ -81,30 +81,12 @@ def server_conf(*, port: int, state_dir: Path, env: Mapping[str, str] | None = N
         **DELTA_CONF,
         "spark.connect.grpc.binding.address": "127.0.0.1",
         "spark.connect.grpc.binding.port": str(port),
-        "spark.driver.host": "127.0.0.1",
-        "spark.driver.bindAddress": "127.0.0.1",
         "spark.ui.enabled": "false",
         "spark.sql.session.timeZone": "UTC",
-        # 2 cores: Spark's 200 default shuffle partitions would be 200 tiny tasks per exchange
-        "spark.sql.shuffle.partitions": os.environ.get("MLG_SHUFFLE_PARTITIONS", "8"),
         "spark.sql.warehouse.dir": str(state_dir / "warehouse"),
         "spark.checkpoint.dir": str(state_dir / "checkpoints"),
-        # C1 only and the serial collector: on a small local server the JIT's C2 compiler and G1's
-        # concurrent threads burned about half of a scale-1 build's CPU (measured with jstack)
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={state_dir / 'derby'} "
-                                         f"-Dlog4j.configurationFile=file:{log4j} "
-                                         "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
-        # Our tables are small: Delta's 50 partitions to replay a table's log are 50 tasks per
-        # snapshot on 2 cores (Delta's own test suites use 1-2).
-        "spark.databricks.delta.snapshotPartitions": "2",
-        # Every new query shape is compiled to Java bytecode first; with thousands of rows per
-        # table that compilation, not the data, is most of a build's time, so this small local
-        # server evaluates expressions interpreted (a cluster's server keeps codegen).
-        "spark.sql.codegen.wholeStage": "false",
-        "spark.sql.codegen.factoryMode": "NO_CODEGEN",
-        # each query's plan is rendered for the (disabled) UI's listener; "simple" skips the
-        # operator numbering that showed up in thread dumps of large MERGE plans
-        "spark.sql.ui.explainMode": "simple",
+        **local_jvm_conf(java_options=f"-Dderby.system.home={state_dir / 'derby'} "
+                                      f"-Dlog4j.configurationFile=file:{log4j}"),
         **hadoop_s3_conf(env),
     }
 

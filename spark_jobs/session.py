@@ -188,6 +188,31 @@ _SESSION_CONF = {
 }
 
 
+def local_jvm_conf(*, java_options: str = "") -> dict[str, str]:
+    """What a JVM Spark running `local[...]` on a small machine needs (the JVM Spark Connect
+    server and a classic local driver alike); a cluster keeps Spark's defaults."""
+    return {
+        "spark.driver.host": "127.0.0.1",  # a local driver's ports stay on this machine
+        "spark.driver.bindAddress": "127.0.0.1",
+        # 2 cores: Spark's 200 default shuffle partitions would be 200 tiny tasks per exchange
+        "spark.sql.shuffle.partitions": os.environ.get("MLG_SHUFFLE_PARTITIONS", "8"),
+        # C1 only and the serial collector: on a small local JVM the JIT's C2 compiler and G1's
+        # concurrent threads burned about half of a scale-1 build's CPU (measured with jstack)
+        "spark.driver.extraJavaOptions": f"{java_options} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC".strip(),
+        # Our tables are small: Delta's 50 partitions to replay a table's log are 50 tasks per
+        # snapshot on 2 cores (Delta's own test suites use 1-2).
+        "spark.databricks.delta.snapshotPartitions": "2",
+        # Every new query shape is compiled to Java bytecode first; with thousands of rows per
+        # table that compilation, not the data, is most of a build's time, so a small local JVM
+        # evaluates expressions interpreted (a cluster keeps codegen).
+        "spark.sql.codegen.wholeStage": "false",
+        "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+        # each query's plan is rendered for the (disabled) UI's listener; "simple" skips the
+        # operator numbering that showed up in thread dumps of large MERGE plans
+        "spark.sql.ui.explainMode": "simple",
+    }
+
+
 @contextmanager
 def spark_session(settings: Settings | None = None, *, app_name: str = "mlg") -> Iterator[SparkSession]:
     """Yield a new SparkSession for the configured engine and stop it afterwards."""
@@ -439,8 +464,9 @@ def _classic_session(settings: Settings, app_name: str):
     # shutdown, when logging's streams may already be closed.
     logging.getLogger("py4j").setLevel(logging.WARNING)
     builder = SparkSession.builder.master(settings.spark_master).appName(app_name)
-    for key, value in {**_SESSION_CONF, "spark.ui.enabled": "false", "spark.api.mode": "classic",
-                       "spark.sql.shuffle.partitions": os.environ.get("MLG_SHUFFLE_PARTITIONS", "8")}.items():
+    local = local_jvm_conf() if settings.spark_master.startswith("local") else {}
+    for key, value in {**_SESSION_CONF, "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
+                       "spark.api.mode": "classic", **local}.items():
         builder = builder.config(key, value)
     jars = [j for j in (settings.spark_jars or "").split(",") if j.strip()] or _fetched_jars()
     if jars:
