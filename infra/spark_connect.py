@@ -85,8 +85,8 @@ def server_conf(*, port: int, state_dir: Path, env: Mapping[str, str] | None = N
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.warehouse.dir": str(state_dir / "warehouse"),
         "spark.checkpoint.dir": str(state_dir / "checkpoints"),
-        **local_jvm_conf(java_options=f"-Dderby.system.home={state_dir / 'derby'} "
-                                      f"-Dlog4j.configurationFile=file:{log4j}"),
+        **local_jvm_conf(small_tables=True, java_options=f"-Dderby.system.home={state_dir / 'derby'} "
+                                                         f"-Dlog4j.configurationFile=file:{log4j}"),
         **hadoop_s3_conf(env),
     }
 

@@ -188,29 +188,37 @@ _SESSION_CONF = {
 }
 
 
-def local_jvm_conf(*, java_options: str = "") -> dict[str, str]:
+def local_jvm_conf(*, small_tables: bool = False, java_options: str = "") -> dict[str, str]:
     """What a JVM Spark running `local[...]` on a small machine needs (the JVM Spark Connect
-    server and a classic local driver alike); a cluster keeps Spark's defaults."""
-    return {
+    server and a classic local driver); a cluster keeps Spark's defaults. `small_tables` (the
+    local server, which tests and scale-1 builds use) trades peak throughput for start-up: C1 and
+    interpreted expressions made a classic local[2] closure of 3.6 M rows 4.6x slower (the
+    write 12 -> 73 s, `bench/bench_closure.py`), so a classic driver keeps codegen and C2."""
+    conf = {
         "spark.driver.host": "127.0.0.1",  # a local driver's ports stay on this machine
         "spark.driver.bindAddress": "127.0.0.1",
         # 2 cores: Spark's 200 default shuffle partitions would be 200 tiny tasks per exchange
         "spark.sql.shuffle.partitions": os.environ.get("MLG_SHUFFLE_PARTITIONS", "8"),
-        # C1 only and the serial collector: on a small local JVM the JIT's C2 compiler and G1's
-        # concurrent threads burned about half of a scale-1 build's CPU (measured with jstack)
-        "spark.driver.extraJavaOptions": f"{java_options} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC".strip(),
-        # Our tables are small: Delta's 50 partitions to replay a table's log are 50 tasks per
-        # snapshot on 2 cores (Delta's own test suites use 1-2).
+        # Delta's 50 partitions to replay a table's log are 50 tasks per snapshot on 2 cores
+        # (Delta's own test suites use 1-2)
         "spark.databricks.delta.snapshotPartitions": "2",
-        # Every new query shape is compiled to Java bytecode first; with thousands of rows per
-        # table that compilation, not the data, is most of a build's time, so a small local JVM
-        # evaluates expressions interpreted (a cluster keeps codegen).
-        "spark.sql.codegen.wholeStage": "false",
-        "spark.sql.codegen.factoryMode": "NO_CODEGEN",
         # each query's plan is rendered for the (disabled) UI's listener; "simple" skips the
         # operator numbering that showed up in thread dumps of large MERGE plans
         "spark.sql.ui.explainMode": "simple",
     }
+    if java_options:
+        conf["spark.driver.extraJavaOptions"] = java_options
+    if small_tables:
+        conf.update({
+            # C1 only and the serial collector: on a small local server the JIT's C2 compiler and
+            # G1's concurrent threads burned about half of a scale-1 build's CPU (jstack)
+            "spark.driver.extraJavaOptions": f"{java_options} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC".strip(),
+            # every new query shape is compiled to Java bytecode first; with thousands of rows per
+            # table that compilation, not the data, is most of a build's time
+            "spark.sql.codegen.wholeStage": "false",
+            "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+        })
+    return conf
 
 
 @contextmanager

@@ -91,8 +91,7 @@ def test_classic_mode_defaults_to_the_fetched_delta_jars(tmp_path):
     with spark_session(settings) as spark:
         caps = capabilities(spark)
         assert (caps.mode, caps.jvm, caps.native_delta, caps.delta_sql) == ("classic", True, True, True)
-        # a local driver listens on this machine only, with the small-machine settings the JVM
-        # server has (Delta's log replayed in 2 tasks, not 50)
+        # a local driver listens on this machine only and replays Delta's log in 2 tasks, not 50
         conf = spark.sparkContext.getConf()
         assert conf.get("spark.driver.bindAddress") == conf.get("spark.driver.host") == "127.0.0.1"
         assert conf.get("spark.databricks.delta.snapshotPartitions") == "2"
