@@ -75,8 +75,11 @@ logger.connect.level = info
 
 
 def server_conf(*, port: int, state_dir: Path, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The server's Spark settings. MLG_SPARK_SMALL_TABLES=0 (in `env`, default the process's)
+    drops the small-table ones (C1, interpreted expressions) for a lakehouse of millions of rows."""
     log4j = state_dir / "log4j2.properties"
     log4j.write_text(LOG4J2)
+    small_tables = (os.environ if env is None else env).get("MLG_SPARK_SMALL_TABLES", "1") != "0"
     return {
         **DELTA_CONF,
         "spark.connect.grpc.binding.address": "127.0.0.1",
@@ -85,8 +88,8 @@ def server_conf(*, port: int, state_dir: Path, env: Mapping[str, str] | None = N
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.warehouse.dir": str(state_dir / "warehouse"),
         "spark.checkpoint.dir": str(state_dir / "checkpoints"),
-        **local_jvm_conf(small_tables=True, java_options=f"-Dderby.system.home={state_dir / 'derby'} "
-                                                         f"-Dlog4j.configurationFile=file:{log4j}"),
+        **local_jvm_conf(small_tables=small_tables, java_options=f"-Dderby.system.home={state_dir / 'derby'} "
+                                                                 f"-Dlog4j.configurationFile=file:{log4j}"),
         **hadoop_s3_conf(env),
     }
 

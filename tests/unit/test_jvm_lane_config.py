@@ -64,3 +64,18 @@ def test_engine_totals_sum_build_stages_and_give_jvm_over_embedded_ratios():
     assert totals["spark"] == {"full_s": 8.0, "incremental_s": 4.0, "closure_s": 5.0}
     assert totals["spark_over_embedded"] == {"full_s": 4.0, "incremental_s": 2.0, "closure_s": 5.0}
     assert totals["spark_startup_s"] == 20.0
+
+
+def test_the_server_drops_its_small_table_settings_when_told_and_a_classic_driver_never_has_them(tmp_path):
+    from infra import spark_connect
+    from spark_jobs.session import local_jvm_conf
+
+    small = spark_connect.server_conf(port=15002, state_dir=tmp_path, env={})
+    large = spark_connect.server_conf(port=15002, state_dir=tmp_path, env={"MLG_SPARK_SMALL_TABLES": "0"})
+    assert small["spark.sql.codegen.factoryMode"] == "NO_CODEGEN"
+    assert "-XX:TieredStopAtLevel=1" in small["spark.driver.extraJavaOptions"]
+    assert "spark.sql.codegen.factoryMode" not in large and "spark.sql.codegen.wholeStage" not in large
+    assert "TieredStopAtLevel" not in large["spark.driver.extraJavaOptions"]
+    assert "-Dlog4j.configurationFile=" in large["spark.driver.extraJavaOptions"]
+    classic = local_jvm_conf()
+    assert classic["spark.driver.bindAddress"] == "127.0.0.1" and "spark.sql.codegen.factoryMode" not in classic
