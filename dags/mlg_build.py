@@ -27,8 +27,9 @@ hydrate -> merge -> enrich -> infer -> closure -> quality -> quality_gate -> pub
 
 An engine fault (the engine's own internal error, not the stage's: `session.ENGINE_FAULTS`) reruns
 the stage once inside its task, whatever its retries. Every task has an `execution_timeout`. Each
-opens its own Spark session and records itself in `ops.runs` under the run id `af-<airflow run id>`. Trigger with config `{"options": {...}}` to pass
-stage options (e.g. quality thresholds) to every stage of that run.
+opens its own Spark session and records itself in `ops.runs` under the run id
+`af-<airflow run id>`. Trigger with config `{"options": {...}}` to pass stage options (e.g.
+quality thresholds) to every stage of that run.
 """
 
 from __future__ import annotations

@@ -79,7 +79,8 @@ def server_conf(*, port: int, state_dir: Path, env: Mapping[str, str] | None = N
     drops the small-table ones (C1, interpreted expressions) for a lakehouse of millions of rows."""
     log4j = state_dir / "log4j2.properties"
     log4j.write_text(LOG4J2)
-    small_tables = (os.environ if env is None else env).get("MLG_SPARK_SMALL_TABLES", "1") != "0"
+    env = os.environ if env is None else env
+    small_tables = env.get("MLG_SPARK_SMALL_TABLES", "1") != "0"
     return {
         **DELTA_CONF,
         "spark.connect.grpc.binding.address": "127.0.0.1",
@@ -88,8 +89,9 @@ def server_conf(*, port: int, state_dir: Path, env: Mapping[str, str] | None = N
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.warehouse.dir": str(state_dir / "warehouse"),
         "spark.checkpoint.dir": str(state_dir / "checkpoints"),
-        **local_jvm_conf(small_tables=small_tables, java_options=f"-Dderby.system.home={state_dir / 'derby'} "
-                                                                 f"-Dlog4j.configurationFile=file:{log4j}"),
+        **local_jvm_conf(small_tables=small_tables, env=env,
+                         java_options=f"-Dderby.system.home={state_dir / 'derby'} "
+                                      f"-Dlog4j.configurationFile=file:{log4j}"),
         **hadoop_s3_conf(env),
     }
 

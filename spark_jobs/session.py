@@ -188,17 +188,20 @@ _SESSION_CONF = {
 }
 
 
-def local_jvm_conf(*, small_tables: bool = False, java_options: str = "") -> dict[str, str]:
+def local_jvm_conf(*, small_tables: bool = False, java_options: str = "",
+                   env: Mapping[str, str] | None = None) -> dict[str, str]:
     """What a JVM Spark running `local[...]` on a small machine needs (the JVM Spark Connect
     server and a classic local driver); a cluster keeps Spark's defaults. `small_tables` (the
     local server, which tests and scale-1 builds use) trades peak throughput for start-up: C1 and
     interpreted expressions made a classic local[2] closure of 3.6 M rows 4.6x slower (the
-    write 12 -> 73 s, `bench/bench_closure.py`), so a classic driver keeps codegen and C2."""
+    write 12 -> 73 s, `bench/bench_closure.py`), so a classic driver keeps codegen and C2.
+    `env` (default the process's) may set MLG_SHUFFLE_PARTITIONS."""
+    env = os.environ if env is None else env
     conf = {
         "spark.driver.host": "127.0.0.1",  # a local driver's ports stay on this machine
         "spark.driver.bindAddress": "127.0.0.1",
         # 2 cores: Spark's 200 default shuffle partitions would be 200 tiny tasks per exchange
-        "spark.sql.shuffle.partitions": os.environ.get("MLG_SHUFFLE_PARTITIONS", "8"),
+        "spark.sql.shuffle.partitions": env.get("MLG_SHUFFLE_PARTITIONS", "8"),
         # Delta's 50 partitions to replay a table's log are 50 tasks per snapshot on 2 cores
         # (Delta's own test suites use 1-2)
         "spark.databricks.delta.snapshotPartitions": "2",

@@ -71,11 +71,13 @@ def test_the_server_drops_its_small_table_settings_when_told_and_a_classic_drive
     from spark_jobs.session import local_jvm_conf
 
     small = spark_connect.server_conf(port=15002, state_dir=tmp_path, env={})
-    large = spark_connect.server_conf(port=15002, state_dir=tmp_path, env={"MLG_SPARK_SMALL_TABLES": "0"})
+    large = spark_connect.server_conf(port=15002, state_dir=tmp_path,
+                                      env={"MLG_SPARK_SMALL_TABLES": "0", "MLG_SHUFFLE_PARTITIONS": "3"})
     assert small["spark.sql.codegen.factoryMode"] == "NO_CODEGEN"
     assert "-XX:TieredStopAtLevel=1" in small["spark.driver.extraJavaOptions"]
     assert "spark.sql.codegen.factoryMode" not in large and "spark.sql.codegen.wholeStage" not in large
     assert "TieredStopAtLevel" not in large["spark.driver.extraJavaOptions"]
     assert "-Dlog4j.configurationFile=" in large["spark.driver.extraJavaOptions"]
+    assert (small["spark.sql.shuffle.partitions"], large["spark.sql.shuffle.partitions"]) == ("8", "3")
     classic = local_jvm_conf()
     assert classic["spark.driver.bindAddress"] == "127.0.0.1" and "spark.sql.codegen.factoryMode" not in classic
