@@ -164,14 +164,22 @@ def ge_suites(config: QualityConfig, *, now: datetime) -> dict[str, gx.Expectati
             "edges": suites.edges_suite(config)}
 
 
+def ephemeral_context() -> Any:
+    """A new in-memory GE context, without the INFO line GE logs for each one ("Created temporary
+    directory ... for ephemeral docs site"): its module pins that logger at INFO when imported."""
+    import great_expectations as gx
+    from great_expectations.data_context.types import base
+
+    base.logger.setLevel(logging.WARNING)
+    return gx.get_context(mode="ephemeral")
+
+
 def suite_digests(config: QualityConfig) -> dict[str, str]:
     """Per suite, what it checks (expectations, thresholds, severities), not when: the clock is fixed."""
     import hashlib
     import json
 
-    import great_expectations as gx
-
-    gx.get_context(mode="ephemeral")  # suites are built in a context
+    ephemeral_context()  # suites are built in a context
     out = {}
     for name, suite in ge_suites(config, now=_EPOCH).items():
         expectations = [{k: v for k, v in e.configuration.to_json_dict().items() if k not in ("id", "rendered_content")}
@@ -229,13 +237,10 @@ def validate_with_ge(snapshot: Snapshot, config: QualityConfig, *, run_id: str, 
     example queries are a filter with a limit: with no unexpected row each of them reads the whole
     frame for nothing, and a healthy lakehouse has few expectations with any."""
     import great_expectations as gx
-
-    # GE pins this module logger at INFO ("Created temporary directory ... for ephemeral docs site").
-    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="ephemeral")
+    context = ephemeral_context()
     if docs_dir is not None:
         from quality.ge_templates import share_compiled_templates
 

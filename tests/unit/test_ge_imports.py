@@ -43,3 +43,19 @@ def test_only_modules_not_imported_yet_and_installed_are_deferred(monkeypatch):
     assert stand_in.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)  # the first read imports it for real
     import colorsys
     assert type(colorsys) is types.ModuleType and sys.modules["colorsys"] is colorsys
+
+
+def test_building_the_suites_logs_no_ge_temporary_directory_line(caplog):
+    """`mlg build` prints INFO logs: GE's line for every ephemeral context it creates is noise there."""
+    import logging
+
+    from great_expectations.data_context.types import base
+
+    from quality.config import QualityConfig
+    from quality.runner import suite_digests
+
+    base.logger.setLevel(logging.INFO)  # as GE leaves it on import
+    caplog.set_level(logging.INFO)
+    digests = suite_digests(QualityConfig.load(env={}))
+    assert set(digests) == {"entities", "coverage", "edges"}
+    assert not [r.getMessage() for r in caplog.records if "temporary directory" in r.getMessage()]
