@@ -168,9 +168,9 @@ def ephemeral_context() -> Any:
     """A new in-memory GE context, without the INFO line GE logs for each one ("Created temporary
     directory ... for ephemeral docs site"): its module pins that logger at INFO when imported."""
     import great_expectations as gx
-    from great_expectations.data_context.types import base
+    import great_expectations.data_context.types.base  # noqa: F401 - it sets the level on import
 
-    base.logger.setLevel(logging.WARNING)
+    logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
     return gx.get_context(mode="ephemeral")
 
 
