@@ -429,13 +429,17 @@ def _write_arrow_csv(arrow: Any, schema: StructType, path: Path) -> int:
     values as they are; only the others (timestamps, arrays, maps) go through pyspark's converter
     and `_csv_value`. Building a Row per row first took most of the report's time at 46 k rows."""
     from pyspark.sql.conversion import ArrowTableToRowsConversion
-    from pyspark.sql.types import BooleanType, DoubleType, FloatType, IntegerType, LongType, ShortType, StringType
+    from pyspark.sql.types import (ArrayType, BooleanType, DoubleType, FloatType, IntegerType, LongType, ShortType,
+                                   StringType)
 
     plain = (StringType, LongType, IntegerType, ShortType, DoubleType, FloatType, BooleanType)
     cells = []
     for field, column in zip(schema.fields, arrow.columns):
         values = column.to_pylist()
-        if not isinstance(field.dataType, plain):
+        if isinstance(field.dataType, ArrayType) and isinstance(field.dataType.elementType, StringType):
+            # the common array<string> (owners, teams): Arrow gives lists of str, JSON as they are
+            values = [None if v is None else _to_json(v) for v in values]
+        elif not isinstance(field.dataType, plain):
             convert = ArrowTableToRowsConversion._create_converter(field.dataType)
             values = [_csv_value(convert(v)) for v in values]
         cells.append(values)
@@ -451,6 +455,8 @@ def _write_csv(path: Path, columns: list[str], rows: Any) -> None:
 
 
 _PLAIN = (str, int, float, bool, type(None))
+# json.dumps builds a new encoder for every call with a non-default argument: one, made once
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _csv_value(value: Any) -> Any:
@@ -458,9 +464,9 @@ def _csv_value(value: Any) -> Any:
     if isinstance(value, _PLAIN):
         return value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):  # the common array<string>
-        return json.dumps(value, ensure_ascii=False)
+        return _to_json(value)
     if isinstance(value, (list, dict, tuple)) or hasattr(value, "asDict"):
-        return json.dumps(jsonable(value), ensure_ascii=False)
+        return _to_json(jsonable(value))
     return jsonable(value)
 
 

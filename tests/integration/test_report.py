@@ -274,15 +274,17 @@ def test_a_sections_csv_from_arrow_columns_equals_the_one_from_rows(spark, tmp_p
         SELECT * FROM VALUES
           ('a, "quoted"', 1L, 0.5D, true, TIMESTAMP'2026-12-01 10:00:00', array('x', 'ü'), map('k', 1), 7),
           (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
-          ('plain', -2L, 1.0E9D, false, TIMESTAMP'2026-01-02 03:04:05.678', array(), map(), 0)
+          ('plain', -2L, 1.0E9D, false, TIMESTAMP'2026-01-02 03:04:05.678', array(), map(), 0),
+          ('nulls', 0L, 0.0D, true, TIMESTAMP'2026-01-02 03:04:05', array(NULL, 'y'), map('k', NULL), 1)
         AS t(text, n, x, flag, at, owners, counts, small)""")
     arrow = frame.toArrow()
     rows = ArrowTableToRowsConversion.convert(arrow, frame.schema)
     by_rows, by_columns = tmp_path / "rows.csv", tmp_path / "columns.csv"
 
-    assert _write_rows_csv(frame.schema.names, rows, by_rows) == 3
-    assert _write_arrow_csv(arrow, frame.schema, by_columns) == 3
+    assert _write_rows_csv(frame.schema.names, rows, by_rows) == 4
+    assert _write_arrow_csv(arrow, frame.schema, by_columns) == 4
     assert by_columns.read_bytes() == by_rows.read_bytes()
-    header, first, empty, _ = list(csv.reader(by_columns.open(encoding="utf-8")))
+    header, first, empty, _, with_nulls = list(csv.reader(by_columns.open(encoding="utf-8")))
     assert header[0] == "text" and first[0] == 'a, "quoted"' and json.loads(first[5]) == ["x", "ü"]
     assert empty == [""] * 8
+    assert json.loads(with_nulls[5]) == [None, "y"]
