@@ -1,9 +1,10 @@
 """SIGKILL the build at named points inside every stage (before its first write, between its
-writes, after its last write), and at fractions of the time the same build takes uninterrupted
-(the embedded engine dies with it: it runs in the build process, mid-query); then a normal rerun and `mlg reconcile` must converge to the
-simulator's ground truth row for row, with readers never seeing a half-written table, the dead
-run recorded as abandoned in ops.runs, its staged batch never merged, and search on a complete
-snapshot. `make chaos` runs all of them; each appends its figures to MLG_CHAOS_REPORT."""
+writes, after its last write), and at shares of the time the same build takes uninterrupted (the
+embedded engine dies with it: it runs in the build process, mid-query); then a normal rerun and
+`mlg reconcile` must converge to the simulator's ground truth row for row, with readers never
+seeing a half-written table, the dead run recorded as abandoned in ops.runs, its staged batch
+never merged, and search on a complete snapshot. `make chaos` runs all of them; each appends its
+figures to MLG_CHAOS_REPORT."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ KILL_POINTS = (
     "report:before", "report:after",
 )
 # Shares of an uninterrupted build's time (from its `build <run id>` line to its exit): fixed
-# seconds (4, 8, 12, 16) missed the end of the build once a faster machine ran it in 10 s.
+# seconds (4, 8, 12, 16) came after the build's end once a faster machine ran it in about 9 s.
 TIMED_KILL_SHARES = (0.2, 0.4, 0.6, 0.8)
 
 
