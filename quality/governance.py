@@ -426,8 +426,8 @@ def _write_rows_csv(columns: list[str], rows: list[Any], path: Path) -> int:
 
 def _write_arrow_csv(arrow: Any, schema: StructType, path: Path) -> int:
     """The same CSV from an Arrow table, a column at a time: a plain column's cells are its Arrow
-    values as they are; only the others (timestamps, arrays, maps) go through pyspark's converter
-    and `_csv_value`. Building a Row per row first took most of the report's time at 46 k rows."""
+    values as they are, an array<string> column's lists JSON-encoded as Arrow gives them; only the
+    others (timestamps, other arrays, maps) go through pyspark's converter and `_csv_value`. Building a Row per row first took most of the report's time at 46 k rows."""
     from pyspark.sql.conversion import ArrowTableToRowsConversion
     from pyspark.sql.types import (ArrayType, BooleanType, DoubleType, FloatType, IntegerType, LongType, ShortType,
                                    StringType)
