@@ -6,9 +6,17 @@ asset_teams, active_edges), so the report, `mlg quality --for` and SQL users see
 "described", "owned by someone active", "team" and "stale". Roll-ups per team and per domain, with
 the trend across runs, are the views team_scores and domain_scores (sql/views/07_quality_scores.sql).
 
+Roll-ups: each run also writes its mean score as a whole, per domain and per team to
+quality.score_rollups (a few rows per team, not per asset), which the views score_runs,
+domain_scores and team_scores read, so the trend, the drift gate and "which run is newest" cost the
+same after 50 runs as after one. It is a second commit after the scores' append: a run stopped
+between the two (or a lakehouse from before the roll-ups) leaves runs the roll-ups do not count, and
+the next run rebuilds them from quality.entity_scores before it reads them (`heal_rollups`).
+
 Retention: the table grows by one row per live asset per run, so each run deletes the rows of runs
 beyond the newest `score_keep_runs` or older than `score_keep_days` (quality settings, defaults 50
-runs and 365 days; 0 turns a limit off) in one Delta commit; vacuum (mlg_maintenance) frees the files.
+runs and 365 days; 0 turns a limit off) in one Delta commit, and their roll-ups with this run's;
+vacuum (mlg_maintenance) frees the files.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from quality.config import QualityConfig
 from quality.results import CheckResult
-from spark_jobs import tables
+from spark_jobs import killpoint, tables
 from spark_jobs.config import Settings
 from spark_jobs.model import EntityType
 from spark_jobs.sqlrun import run_sql
@@ -29,6 +37,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 SCORES = "quality.entity_scores"
+ROLLUPS = "quality.score_rollups"
 SCORE_SQL = Path(__file__).resolve().parent.parent / "sql" / "quality" / "entity_scores.sql"
 
 
@@ -62,33 +71,80 @@ class ScoreOutcome:
 
 def score_run(spark: SparkSession, settings: Settings, config: QualityConfig, *, run_id: str, now: datetime,
               entities_version: int | None) -> ScoreOutcome:
-    """Append this run's scores to quality.entity_scores (one commit) and judge the drift per domain."""
+    """Append this run's scores to quality.entity_scores (one commit), expire old runs, write the
+    roll-ups (one commit) and judge the drift per domain against the newest earlier run."""
     from pyspark.sql import functions as F
 
-    tables.register(spark, settings, [SCORES])
+    tables.register(spark, settings, [SCORES, ROLLUPS])
+    heal_rollups(spark, settings)
     previous = _previous_domain_scores(spark, settings, run_id=run_id, before=now)
     frame = entity_scores(spark, settings, config, now=now).select(
         F.lit(run_id).alias("run_id"), F.lit(entities_version).cast("bigint").alias("entities_version"), "*")
     tables.append(frame, settings, SCORES)
-    expire_score_runs(spark, settings, config, current_run=run_id, now=now)
-    current = tables.read(spark, settings, SCORES).where(F.col("run_id") == run_id)
-    by_domain = {r["domain"]: float(r["score"]) for r in current.groupBy("domain").agg(
-        F.round(F.avg("score"), 1).alias("score")).collect()}
-    totals = current.agg(F.count("*").alias("n"), F.round(F.avg("score"), 1).alias("mean")).collect()[0]
-    return ScoreOutcome(run_id, int(totals["n"]), totals["mean"], by_domain,
+    killpoint.reached("quality:after_scores")
+    expired = expire_score_runs(spark, settings, config, current_run=run_id, now=now)
+    fresh = score_rollups(tables.read(spark, settings, SCORES).where(F.col("run_id") == run_id))
+    rollups = tables.read(spark, settings, ROLLUPS, at_version=tables.version(settings, ROLLUPS))
+    tables.overwrite(rollups.where(~F.col("run_id").isin([run_id, *expired])).unionByName(fresh), settings, ROLLUPS)
+    current = tables.read(spark, settings, ROLLUPS).where((F.col("run_id") == run_id) & (F.col("scope") != "team"))
+    rows = current.select("scope", "name", "assets", "score").collect()
+    by_domain = {r["name"]: float(r["score"]) for r in rows if r["scope"] == "domain"}
+    whole = next((r for r in rows if r["scope"] == "all"), None)
+    return ScoreOutcome(run_id, int(whole["assets"]) if whole else 0, whole["score"] if whole else None, by_domain,
                         score_drift(by_domain, previous, config))
+
+
+def score_rollups(scores: DataFrame) -> DataFrame:
+    """quality.score_rollups' rows of the runs in `scores` (rows of quality.entity_scores): each run
+    as a whole (scope 'all', name ''), each domain and each team (an asset with several teams counts
+    for each): assets, mean score (one decimal) and the assets that miss something."""
+    from pyspark.sql import functions as F
+
+    measures = [F.max("scored_at").alias("scored_at"), F.count(F.lit(1)).alias("assets"),
+                F.round(F.avg("score"), 1).alias("score"),
+                F.count(F.when(F.col("score") < 100, 1)).alias("assets_missing_something")]
+    columns = tables.table(ROLLUPS).column_names
+    whole = scores.groupBy("run_id").agg(*measures).select(
+        "*", F.lit("all").alias("scope"), F.lit("").alias("name")).select(*columns)
+    domains = scores.groupBy("run_id", F.col("domain").alias("name")).agg(*measures).select(
+        "*", F.lit("domain").alias("scope")).select(*columns)
+    teams = (scores.select("run_id", "scored_at", "score", F.explode("teams").alias("name"))
+             .groupBy("run_id", "name").agg(*measures).select("*", F.lit("team").alias("scope")).select(*columns))
+    return whole.unionByName(domains).unionByName(teams)
+
+
+def heal_rollups(spark: SparkSession, settings: Settings) -> bool:
+    """Rebuild quality.score_rollups from quality.entity_scores (one overwrite) when their runs'
+    asset counts do not add up to its rows: a run stopped between its scores and its roll-ups, or
+    the roll-ups are newer than the scores. True when it rebuilt them."""
+    from pyspark.sql import functions as F
+
+    scored = tables.read(spark, settings, SCORES).count()
+    counted = tables.read(spark, settings, ROLLUPS).where(F.col("scope") == "all").agg(
+        F.sum("assets").alias("n")).collect()[0]["n"] or 0
+    if scored == counted:
+        return False
+    tables.overwrite(score_rollups(tables.read(spark, settings, SCORES, at_version=tables.version(settings, SCORES))),
+                     settings, ROLLUPS)
+    return True
+
+
+def _scored_runs(spark: SparkSession, settings: Settings) -> DataFrame:
+    """(run_id, scored_at) of every run in quality.score_rollups."""
+    from pyspark.sql import functions as F
+
+    return tables.read(spark, settings, ROLLUPS).where(F.col("scope") == "all").select("run_id", "scored_at")
 
 
 def expired_score_runs(spark: SparkSession, settings: Settings, config: QualityConfig, *, current_run: str,
                        now: datetime) -> list[str]:
-    """Runs in quality.entity_scores beyond the newest `score_keep_runs` (the current one included) or
+    """Runs in quality.score_rollups beyond the newest `score_keep_runs` (the current one included) or
     scored more than `score_keep_days` days before `now`; never `current_run`."""
     from pyspark.sql import functions as F
 
     cutoff = now - timedelta(days=config.score_keep_days)
-    runs = (tables.read(spark, settings, SCORES).groupBy("run_id").agg(F.max("scored_at").alias("at"))
-            .select("run_id", "at", (F.col("at") < F.lit(cutoff)).alias("old"))
-            .orderBy(F.col("at").desc(), F.col("run_id").desc()).collect())
+    runs = (_scored_runs(spark, settings).select("run_id", "scored_at", (F.col("scored_at") < F.lit(cutoff)).alias("old"))
+            .orderBy(F.col("scored_at").desc(), F.col("run_id").desc()).collect())
     others = [r for r in runs if r["run_id"] != current_run]
     keep = config.score_keep_runs - 1 if config.score_keep_runs else len(others)
     return [r["run_id"] for i, r in enumerate(others) if i >= keep or (config.score_keep_days > 0 and r["old"])]
@@ -96,7 +152,8 @@ def expired_score_runs(spark: SparkSession, settings: Settings, config: QualityC
 
 def expire_score_runs(spark: SparkSession, settings: Settings, config: QualityConfig, *, current_run: str,
                       now: datetime) -> list[str]:
-    """Apply the retention of quality.entity_scores (one Delta commit, only when a run expired)."""
+    """Delete the scores of the runs the retention expires (one Delta commit, only when a run
+    expired); the caller drops their roll-ups."""
     expired = expired_score_runs(spark, settings, config, current_run=current_run, now=now)
     if expired:
         tables.register(spark, settings, [SCORES])
@@ -110,14 +167,13 @@ def _previous_domain_scores(spark: SparkSession, settings: Settings, *, run_id: 
     """(run_id, domain -> mean score) of the newest earlier scored run, or None."""
     from pyspark.sql import functions as F
 
-    scores = tables.read(spark, settings, SCORES).where((F.col("run_id") != run_id) & (F.col("scored_at") <= before))
-    last = scores.groupBy("run_id").agg(F.max("scored_at").alias("at")).orderBy(
-        F.col("at").desc(), F.col("run_id").desc()).limit(1).collect()
+    last = (_scored_runs(spark, settings).where((F.col("run_id") != run_id) & (F.col("scored_at") <= before))
+            .orderBy(F.col("scored_at").desc(), F.col("run_id").desc()).limit(1).collect())
     if not last:
         return None
     prev_id = last[0]["run_id"]
-    rows = scores.where(F.col("run_id") == prev_id).groupBy("domain").agg(F.round(F.avg("score"), 1).alias("score"))
-    return prev_id, {r["domain"]: float(r["score"]) for r in rows.collect()}
+    rows = tables.read(spark, settings, ROLLUPS).where((F.col("run_id") == prev_id) & (F.col("scope") == "domain"))
+    return prev_id, {r["name"]: float(r["score"]) for r in rows.select("name", "score").collect()}
 
 
 def score_drift(current: dict[str, float], previous: tuple[str, dict[str, float]] | None,
@@ -148,9 +204,9 @@ def latest_score_column(spark: SparkSession, settings: Settings) -> DataFrame:
     what search documents carry so search can filter and sort on the score."""
     from pyspark.sql import functions as F
 
-    if not tables.exists(settings, SCORES):
+    newest = (_scored_runs(spark, settings).orderBy(F.col("scored_at").desc(), F.col("run_id").desc()).limit(1)
+              .collect() if tables.exists(settings, ROLLUPS) else [])
+    if not newest:
         return spark.createDataFrame([], "id STRING, quality_score DOUBLE")
-    scores = tables.read(spark, settings, SCORES)
-    newest = scores.groupBy("run_id").agg(F.max("scored_at").alias("at")).orderBy(
-        F.col("at").desc(), F.col("run_id").desc()).limit(1)
-    return scores.join(newest.select("run_id"), "run_id").select("id", F.col("score").alias("quality_score"))
+    return (tables.read(spark, settings, SCORES).where(F.col("run_id") == newest[0]["run_id"])
+            .select("id", F.col("score").alias("quality_score")))

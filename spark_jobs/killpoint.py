@@ -6,7 +6,8 @@ after its last one. Unset (always, outside that suite), a point costs one dict l
 Points: `<stage>:before` / `<stage>:after` around every stage (`after`: its writes done, its
 `ops.runs` row not yet written); `hydrate:after_staging_write`, `enrich:after_staging_write`
 (each staging commit); `merge:after_entities`, `merge:after_edges` and the same for `enrich`
-(inside the batch merge); `infer:after_similarity`; `closure:after_impact`;
+(inside the batch merge); `infer:after_similarity`; `closure:after_impact`; `quality:after_scores`
+(the run's scores appended, their roll-ups not yet written);
 `publish:after_index_commit` (embedded index written, pointer not yet switched);
 `publish:after_cluster_chunk` (a search server has taken a bulk chunk, the rest not yet sent).
 `MLG_CHAOS_STOP_AT` takes the same names and freezes the process there (SIGSTOP).

@@ -152,6 +152,13 @@ TABLES: dict[str, Table] = {
             description="one live asset's metadata quality score in one quality run, with its parts",
         ),
         Table(
+            "quality.score_rollups",
+            (("run_id", "STRING"), ("scored_at", "TIMESTAMP"), ("scope", "STRING"), ("name", "STRING"),
+             ("assets", "BIGINT"), ("score", "DOUBLE"), ("assets_missing_something", "BIGINT")),
+            key=("run_id", "scope", "name"),
+            description="one quality run's mean score: as a whole (scope 'all'), per domain and per team",
+        ),
+        Table(
             "search.snapshots",
             (("snapshot_id", "STRING"), ("entities_version", "BIGINT"), ("backend", "STRING"),
              ("index_names", "ARRAY<STRING>"), ("doc_counts", "MAP<STRING, BIGINT>"),

@@ -34,9 +34,10 @@ class Tables(NamedTuple):
 _STAGING = ("staging.entities", "staging.edges", "staging.outcomes")
 _GRAPH_MERGED = ("graph.entities", "graph.entity_history", "graph.edges", "ops.hydration_failures")
 _GRAPH = ("graph.entities", "graph.edges")
-_REBUILT = ("graph.similarity", "graph.impact", "quality.results", "quality.entity_scores", "search.snapshots")
+_SCORES = ("quality.entity_scores", "quality.score_rollups")
+_REBUILT = ("graph.similarity", "graph.impact", "quality.results", *_SCORES, "search.snapshots")
 _ALL_BUT_LANDING = (*_GRAPH_MERGED, "graph.impact", "graph.similarity", "graph.deprecation_candidates",
-                    "quality.results", "quality.entity_scores", "search.snapshots")
+                    "quality.results", *_SCORES, "search.snapshots")
 
 TASK_TABLES: dict[tuple[str, str], Tables] = {
     ("mlg_land", "land"): Tables(writes=("landing.events", "landing.quarantine")),
@@ -47,9 +48,9 @@ TASK_TABLES: dict[tuple[str, str], Tables] = {
     ("mlg_build", "infer"): Tables(reads=_GRAPH, writes=("graph.edges", "graph.similarity")),
     ("mlg_build", "closure"): Tables(reads=_GRAPH, writes=("graph.impact",)),
     ("mlg_build", "quality"): Tables(reads=(*_GRAPH, "graph.impact", "landing.events"),
-                                     writes=("quality.results", "quality.entity_scores")),
+                                     writes=("quality.results", *_SCORES)),
     ("mlg_build", "quality_gate"): Tables(),  # decides from quality's XCom, reads no table
-    ("mlg_build", "publish"): Tables(reads=(*_GRAPH, "graph.impact", "quality.entity_scores"),
+    ("mlg_build", "publish"): Tables(reads=(*_GRAPH, "graph.impact", *_SCORES),
                                      writes=("search.snapshots",)),
     ("mlg_build", "report"): Tables(reads=(*_GRAPH, "graph.entity_history", "quality.results")),
     ("mlg_maintenance", "reconcile"): Tables(reads=_GRAPH, writes=(*_STAGING, *_GRAPH_MERGED, *_REBUILT)),

@@ -350,8 +350,7 @@ def load_snapshot(settings: Settings, as_of: AsOf) -> Snapshot:
     fails = _read(settings, "ops.hydration_failures", as_of.version("ops.hydration_failures"))
     failures = {r["id"]: r for r in (fails.to_pylist() if fails is not None else ()) if not r.get("resolved")}
     snap = Snapshot(as_of, entities, out_edges, in_edges, impact, deprecation, failures,
-                    _latest_scores(_read(settings, "quality.entity_scores",
-                                         as_of.version("quality.entity_scores"))))
+                    _latest_scores(settings, as_of.version("quality.entity_scores")))
     # a snapshot is a few hundred thousand dicts that live until the next version: keep them out
     # of the cyclic collector's full passes, which otherwise stall requests for tens of ms each
     # (they are still freed by reference counting when the snapshot is dropped)
@@ -359,16 +358,22 @@ def load_snapshot(settings: Settings, as_of: AsOf) -> Snapshot:
     return snap
 
 
-def _latest_scores(table) -> dict[str, dict[str, Any]] | None:
-    """quality.entity_scores (when the quality stage writes it): the rows of its latest run, by id."""
-    if table is None or "id" not in table.schema.names:
+def _latest_scores(settings: Settings, version: int | None) -> dict[str, dict[str, Any]] | None:
+    """quality.entity_scores at `version` (when the quality stage writes it): the rows of its latest
+    run, by id. The table keeps up to 50 runs: the newest is found from one column and only its
+    files are read."""
+    if version is None or (dt := _open(settings, "quality.entity_scores")) is None:
         return None
     import pyarrow.compute as pc
 
-    for order in ("scored_at", "run_id"):
-        if order in table.schema.names and table.num_rows:
-            table = table.filter(pc.equal(table.column(order), pc.max(table.column(order))))
-            break
+    dt.load_as_version(version)
+    ds = dt.to_pyarrow_dataset()
+    if "id" not in ds.schema.names or "scored_at" not in ds.schema.names:
+        return None
+    newest = pc.max(ds.to_table(columns=["scored_at"]).column("scored_at"))
+    if not newest.is_valid:
+        return {}
+    table = ds.to_table(filter=pc.field("scored_at") == newest)
     return {row["id"]: {k: _jsonable(v) for k, v in row.items()} for row in table.to_pylist()}
 
 

@@ -352,6 +352,22 @@ def _snapshot_rows(settings: Settings) -> list[dict]:
         columns=["snapshot_id", "backend", "status"]).to_pylist()
 
 
+def assert_scores_rolled_up(settings: Settings) -> None:
+    """quality.score_rollups counts every run quality.entity_scores holds, with its assets."""
+    from deltalake import DeltaTable
+
+    def read(name: str, columns: list[str]) -> list[dict]:
+        path = tables.table(name).path(settings)
+        return DeltaTable(path).to_pyarrow_table(columns=columns).to_pylist() if DeltaTable.is_deltatable(path) else []
+
+    scored: dict[str, int] = {}
+    for row in read("quality.entity_scores", ["run_id"]):
+        scored[row["run_id"]] = scored.get(row["run_id"], 0) + 1
+    rolled = {r["run_id"]: r["assets"] for r in read("quality.score_rollups", ["run_id", "scope", "assets"])
+              if r["scope"] == "all"}
+    assert rolled == scored, (rolled, scored)
+
+
 def converged(lake: Lake, spark_settings: Settings | None = None) -> None:
     """graph == ground truth row for row (a fresh Spark session on this lakehouse)."""
     from spark_jobs.session import spark_session

@@ -25,7 +25,7 @@ KILL_POINTS = (
     "enrich:before", "enrich:after_staging_write", "enrich:after_entities", "enrich:after_edges", "enrich:after",
     "infer:before", "infer:after_similarity", "infer:after",
     "closure:before", "closure:after_impact", "closure:after",
-    "quality:before", "quality:after",
+    "quality:before", "quality:after_scores", "quality:after",
     "publish:before", "publish:after_index_commit", "publish:after_index_commit#2", "publish:after",
     "report:before", "report:after",
 )
@@ -62,6 +62,7 @@ def recover_and_check(lake, scenario: str, dead_run: str | None, readers: harnes
         assert any(r["run_id"] == dead_run and r["stage"] == "lease" and r["status"] == "abandoned"
                    for r in runs), "the killed run is not recorded as abandoned in ops.runs"
     harness.converged(lake)
+    harness.assert_scores_rolled_up(lake.settings)
     snapshot = harness.assert_search_on_complete_snapshot(lake.settings)
     entry = {"scenario": scenario, "converged": True, "lost_events": 0, "duplicated_events": 0,
              "recovery_s": round(recovery_s, 1), "reader_checks": reads, "search_snapshot": snapshot,

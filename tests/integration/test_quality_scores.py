@@ -171,6 +171,7 @@ def test_a_domain_score_drop_warns_or_fails_the_gate(spark, settings):
     scored = {r["run_id"]: r["n"] for r in rows(spark, "SELECT run_id, count(*) AS n FROM quality.entity_scores "
                                                        "GROUP BY run_id")}
     assert set(scored) == {"score-2", "score-3"} and scored["score-3"] == fail.scores.assets
+    assert {r["run_id"] for r in rows(spark, "SELECT run_id FROM quality.score_rollups")} == set(scored)
     from quality.scores import expired_score_runs
 
     def expired(days_later: float, **options) -> list[str]:
@@ -178,6 +179,44 @@ def test_a_domain_score_drop_warns_or_fails_the_gate(spark, settings):
                                   now=now + timedelta(days=days_later))
     assert expired(0) == [] and expired(366) == ["score-2"] and expired(30, score_keep_days=29) == ["score-2"]
     assert expired(366, score_keep_days=0) == [] and expired(0, score_keep_runs=0) == []
+
+
+def test_roll_ups_are_rebuilt_after_a_run_that_stopped_before_writing_them(spark, settings):
+    """A run commits its scores, then its roll-ups: one stopped in between is found by the next run,
+    which rebuilds the roll-ups of every run from the scores and compares with the right run."""
+    from quality.runner import run_quality
+    from quality.scores import ROLLUPS
+    from spark_jobs.sqlrun import run_sql
+
+    lh.write(spark, settings, *lh.people())
+    lh.write(spark, settings, *lh.assets())
+    now = datetime.now(timezone.utc)
+
+    def run(run_id: str, minutes: int):
+        return run_quality(spark, settings, run_id=run_id, config=QualityConfig.load({}, env={}),
+                           now=now + timedelta(minutes=minutes), data_docs=False)
+
+    run("r1", 0)
+    spark.sql("UPDATE graph.entities SET description = NULL WHERE domain = 'data'").collect()
+    run("r2", 1)
+    kept = tables.read(spark, settings, ROLLUPS, at_version=tables.version(settings, ROLLUPS))
+    tables.overwrite(kept.where("run_id = 'r1'"), settings, ROLLUPS)  # as if r2 stopped after its scores
+    third = run("r3", 2)
+    compared = {r.observed.get("previous_run") for r in third.results if r.expectation == "score_drop"}
+    assert compared == {"r2"}
+
+    def view(sql: str) -> set[tuple]:
+        return {tuple(r) for r in run_sql(spark, settings, sql).collect()}
+
+    base = "SELECT run_id, {key} count(*), round(avg(score), 1), count_if(score < 100) FROM {rows} GROUP BY run_id {group}"
+    whole = view("SELECT run_id, assets, score FROM score_runs")
+    assert whole == {t[:3] for t in view(base.format(key="", rows="quality.entity_scores", group=""))}
+    assert {r for r, *_ in whole} == {"r1", "r2", "r3"}
+    assert view("SELECT run_id, domain, assets, score, assets_missing_something FROM domain_scores") == view(
+        base.format(key="domain,", rows="quality.entity_scores", group=", domain"))
+    assert view("SELECT run_id, team, assets, score, assets_missing_something FROM team_scores") == view(
+        base.format(key="team,", rows="(SELECT run_id, score, explode(teams) AS team FROM quality.entity_scores)",
+                    group=", team"))
 
 
 def test_mlg_quality_for_names_what_an_entity_or_team_lacks(built, monkeypatch, capsys):
