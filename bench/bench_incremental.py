@@ -26,6 +26,26 @@ TOUCHED = {"closure": ("mode", "changed_dependency_edges", "direction", "affecte
            "publish": ("documents_changed", "documents_deleted", "documents")}
 
 
+def add_score_history(settings: Settings, runs: int) -> None:
+    """`runs` earlier quality runs: the newest run's scores copied 1..runs hours before it, in one
+    append, and their roll-ups rebuilt by the quality stage's own code."""
+    from pyspark.sql import functions as F
+
+    from quality.scores import ROLLUPS, SCORES, heal_rollups
+    from spark_jobs import tables
+    from spark_jobs.session import spark_session
+
+    with spark_session(settings) as spark:
+        tables.register(spark, settings, [SCORES, ROLLUPS])
+        newest = tables.read(spark, settings, SCORES, at_version=tables.version(settings, SCORES))
+        hours = spark.range(1, runs + 1).select(F.col("id").cast("int").alias("_h"))
+        earlier = newest.crossJoin(hours).withColumns({
+            "run_id": F.concat(F.lit("history-"), F.col("_h").cast("string"), F.lit("-"), F.col("run_id")),
+            "scored_at": F.col("scored_at") - F.make_interval(hours=F.col("_h"))}).drop("_h")
+        tables.append(earlier, settings, SCORES)
+        heal_rollups(spark, settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     from infra import stack
 
@@ -33,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--shares", type=float, nargs="+", default=[0.001, 0.01, 0.1])
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--score-history", type=int, default=1, metavar="RUNS",
+                        help="quality runs in quality.entity_scores before the incremental builds, as an hourly "
+                             "DAG keeps them (score_keep_runs: 50); the full build's scores copied an hour apart")
     parser.add_argument("--json", type=Path, help="also write the steps here")
     args = parser.parse_args(argv)
 
@@ -45,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             settings = Settings.load(lakehouse=base.lakehouse, state_dir=base.state_dir, reports_dir=base.reports_dir)
             _build(run, settings, "full", RunContext.new(bootstrap="always"), log)
+            if args.score_history > 1:
+                add_score_history(settings, args.score_history - 1)
             for n, share in enumerate(args.shares):
                 phase = f"{share:g}"
                 _mutate(run, settings, share, args.seed + n, log, name=f"{phase}.mutate")
