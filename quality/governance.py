@@ -204,7 +204,8 @@ def register_report_views(spark: SparkSession, settings: Settings, options: Repo
 
 #: What the report reads (registered once per report, not once per query).
 REPORT_TABLES = ("graph.entities", "graph.edges", "graph.impact", "graph.deprecation_candidates",
-                 "quality.entity_scores", "quality.score_rollups", "quality.results", "ops.runs")
+                 "quality.entity_scores", "quality.score_rollups", "quality.results",
+                 "quality.run_summaries", "ops.runs")
 #: Views several sections join through: computed once per report (Parquet in a scratch directory)
 #: instead of once per query that uses them.
 SHARED_VIEWS = ("owner_assets", "asset_teams")

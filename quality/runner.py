@@ -8,14 +8,16 @@
 3. run the graph checks (Spark SQL) including drift against the baseline versions;
 4. score every live asset's metadata (quality.entity_scores, quality/scores.py) and judge the
    per-domain score drift;
-5. append every outcome to quality.results in one commit, with the versions checked;
+5. append every outcome to quality.results in one commit, with the versions checked, then the
+   run's one-row summary to quality.run_summaries (quality/history.py: what later runs read of
+   the history);
 6. render GE Data Docs and a summary page of all checks under `<reports_dir>/quality/`;
 7. return the gate: `fail` when any critical expectation failed.
 
 The drift baseline of a table is the version checked by the most recent run whose gate passed
 (what was last accepted), falling back to the previous Delta version when no run passed yet.
 
-A GE suite over a table version an earlier run already validated with the same suite (same
+A GE suite over a table version the newest run that validated it ran with the same suite (same
 expectations, thresholds and severities: `suite_digest` in each result's observed value) is not
 run again: its results are that run's, written again as this run's quality.results rows. The
 entities suite's "not in the future" bound moves with the clock, so its results are reused only
@@ -36,7 +38,8 @@ from quality.checks import Snapshot, graph_checks
 from quality.config import QualityConfig
 from quality.results import CheckResult, Gate, gate, share
 from quality.scores import ScoreOutcome, score_run
-from spark_jobs import tables
+from quality.history import SUMMARIES, heal_summaries, summarize_run
+from spark_jobs import killpoint, tables
 from spark_jobs.config import Settings
 
 if TYPE_CHECKING:
@@ -88,7 +91,8 @@ def run_quality(
     """Validate the current versions, write quality.results, render docs, return the gate."""
     config = config or QualityConfig.load()
     now = now or datetime.now(timezone.utc)
-    tables.register(spark, settings, [ENTITIES, EDGES, RESULTS])
+    tables.register(spark, settings, [ENTITIES, EDGES, RESULTS, SUMMARIES])
+    heal_summaries(spark, settings)
     versions = {ENTITIES: tables.version(settings, ENTITIES), EDGES: tables.version(settings, EDGES)}
     snapshot = _snapshot(spark, settings, versions)
     table_versions = dict(versions)
@@ -109,6 +113,8 @@ def run_quality(
 
     rows = [r.row(run_id=run_id, table_versions=table_versions, checked_at=now) for r in results]
     tables.append(spark.createDataFrame(rows, tables.table(RESULTS).ddl), settings, RESULTS)
+    killpoint.reached("quality:after_results")
+    summarize_run(spark, settings, run_id)
     outcome = QualityOutcome(run_id, gate(results), results, table_versions, tables.version(settings, RESULTS),
                              docs_dir, scores)
     if docs_dir is not None:
@@ -137,16 +143,10 @@ def baseline_version(spark: SparkSession, settings: Settings, name: str, current
 
     if current is None:
         return None
-    runs = (
-        tables.read(spark, settings, RESULTS)
-        .groupBy("run_id")
-        .agg(F.max("checked_at").alias("at"), F.max(F.col("table_versions").getItem(name)).alias("version"),
-             F.min(F.when(~F.col("success") & (F.col("severity") == "critical"), 0).otherwise(1)).alias("passed"))
-        .where((F.col("passed") == 1) & F.col("version").isNotNull() & (F.col("version") <= current))
-        .orderBy(F.col("at").desc(), F.col("version").desc())
-        .limit(1)
-        .collect()
-    )
+    version = F.col("table_versions").getItem(name)
+    runs = (tables.read(spark, settings, SUMMARIES)
+            .where((F.col("failed_critical") == 0) & version.isNotNull() & (version <= current))
+            .orderBy(F.col("checked_at").desc(), version.desc()).limit(1).select(version.alias("version")).collect())
     if runs:
         return int(runs[0]["version"])
     return current - 1 if current >= 1 else None
@@ -190,8 +190,8 @@ def suite_digests(config: QualityConfig) -> dict[str, str]:
 
 def reusable_ge_results(spark: SparkSession, settings: Settings, digests: Mapping[str, str],
                         versions: Mapping[str, int | None], *, now: datetime) -> dict[str, list[CheckResult]]:
-    """Per suite, the results of the newest earlier run that validated the same table version with
-    the same suite (one query for every suite); suites without one are absent."""
+    """Per suite, the results of the newest earlier run that validated the same table version, when
+    it ran the same suite; suites without one are absent."""
     import json
 
     from pyspark.sql import functions as F
@@ -205,7 +205,17 @@ def reusable_ge_results(spark: SparkSession, settings: Settings, digests: Mappin
         match = match | ((F.col("suite") == name)
                          & (F.get_json_object("observed_value", "$.suite_digest") == digest)
                          & (F.col("table_versions").getItem(SUITE_TABLES[name]) == version))
-    rows = tables.read(spark, settings, RESULTS).where(match & (F.col("checked_at") <= F.lit(now))).collect()
+    # the newest run that checked each table's version, then only its rows (quality.results holds
+    # every run): a suite it ran with other settings is validated again
+    summaries, runs = tables.read(spark, settings, SUMMARIES), set()
+    for table in sorted({SUITE_TABLES[name] for name, _, _ in wanted}):
+        runs.update(r["run_id"] for r in summaries.where(
+            (F.col("table_versions").getItem(table) == versions[table]) & (F.col("checked_at") <= F.lit(now)))
+            .orderBy(F.col("checked_at").desc(), F.col("run_id").desc()).limit(1).select("run_id").collect())
+    if not runs:
+        return {}
+    rows = tables.read(spark, settings, RESULTS).where(
+        F.col("run_id").isin(sorted(runs)) & match & (F.col("checked_at") <= F.lit(now))).collect()
     newest: dict[str, tuple] = {}
     for row in rows:
         key = (row["checked_at"], row["run_id"])

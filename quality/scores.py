@@ -114,19 +114,11 @@ def score_rollups(scores: DataFrame) -> DataFrame:
 
 
 def heal_rollups(spark: SparkSession, settings: Settings) -> bool:
-    """Rebuild quality.score_rollups from quality.entity_scores (one overwrite) when their runs'
-    asset counts do not add up to its rows: a run stopped between its scores and its roll-ups, or
-    the roll-ups are newer than the scores. True when it rebuilt them."""
-    from pyspark.sql import functions as F
-
-    scored = tables.read(spark, settings, SCORES).count()
-    counted = tables.read(spark, settings, ROLLUPS).where(F.col("scope") == "all").agg(
-        F.sum("assets").alias("n")).collect()[0]["n"] or 0
-    if scored == counted:
-        return False
-    tables.overwrite(score_rollups(tables.read(spark, settings, SCORES, at_version=tables.version(settings, SCORES))),
-                     settings, ROLLUPS)
-    return True
+    """Rebuild quality.score_rollups from quality.entity_scores when the assets its runs count ('all'
+    rows) differ from the scores' rows: a run stopped between its scores and its roll-ups, or after
+    deleting expired scores, or a lakehouse from before the roll-ups. True when it rebuilt them."""
+    return tables.rebuild_when_uncounted(spark, settings, detail=SCORES, summary=ROLLUPS, counted="assets",
+                                         summarize=score_rollups, where="scope = 'all'")
 
 
 def _scored_runs(spark: SparkSession, settings: Settings) -> DataFrame:
@@ -143,7 +135,8 @@ def expired_score_runs(spark: SparkSession, settings: Settings, config: QualityC
     from pyspark.sql import functions as F
 
     cutoff = now - timedelta(days=config.score_keep_days)
-    runs = (_scored_runs(spark, settings).select("run_id", "scored_at", (F.col("scored_at") < F.lit(cutoff)).alias("old"))
+    runs = (_scored_runs(spark, settings)
+            .select("run_id", "scored_at", (F.col("scored_at") < F.lit(cutoff)).alias("old"))
             .orderBy(F.col("scored_at").desc(), F.col("run_id").desc()).collect())
     others = [r for r in runs if r["run_id"] != current_run]
     keep = config.score_keep_runs - 1 if config.score_keep_runs else len(others)

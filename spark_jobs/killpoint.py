@@ -7,7 +7,8 @@ Points: `<stage>:before` / `<stage>:after` around every stage (`after`: its writ
 `ops.runs` row not yet written); `hydrate:after_staging_write`, `enrich:after_staging_write`
 (each staging commit); `merge:after_entities`, `merge:after_edges` and the same for `enrich`
 (inside the batch merge); `infer:after_similarity`; `closure:after_impact`; `quality:after_scores`
-(the run's scores appended, their roll-ups not yet written);
+(the run's scores appended, their roll-ups not yet written); `quality:after_results` (its
+results appended, their summary not yet);
 `publish:after_index_commit` (embedded index written, pointer not yet switched);
 `publish:after_cluster_chunk` (a search server has taken a bulk chunk, the rest not yet sent).
 `MLG_CHAOS_STOP_AT` takes the same names and freezes the process there (SIGSTOP).

@@ -9,7 +9,7 @@ Reads and writes go through Spark (`format("delta")`, SQL `MERGE INTO`); table m
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -138,6 +138,15 @@ TABLES: dict[str, Table] = {
              ("checked_at", "TIMESTAMP")),
             key=("run_id", "suite", "expectation", "target"),
             description="one expectation's outcome in one quality run",
+        ),
+        Table(
+            "quality.run_summaries",
+            (("run_id", "STRING"), ("checked_at", "TIMESTAMP"), ("table_versions", "MAP<STRING, BIGINT>"),
+             ("checks", "BIGINT"), ("passed", "BIGINT"), ("failed_critical", "BIGINT"),
+             ("failed_warning", "BIGINT"), ("description_share", "DOUBLE"), ("owner_share", "DOUBLE"),
+             ("tag_share", "DOUBLE")),
+            key=("run_id",),
+            description="one quality run's outcome in one row: its checks, failures by severity, coverage shares",
         ),
         Table(
             "quality.entity_scores",
@@ -364,6 +373,22 @@ def overwrite_if_changed(spark: SparkSession, settings: Settings, name: str, row
         if current.count() == rows.count() and a.exceptAll(b).limit(1).count() == 0:
             return False
     overwrite(rows.withColumn("run_id", F.lit(run_id)), settings, name)
+    return True
+
+
+def rebuild_when_uncounted(spark: SparkSession, settings: Settings, *, detail: str, summary: str, counted: str,
+                           summarize: Callable[[DataFrame], DataFrame], where: str | None = None) -> bool:
+    """Keep a summary table in step with the detail table it is written after (a second commit):
+    when the rows `summary` counts (its column `counted`, summed over the rows `where` selects)
+    differ from `detail`'s rows, a run stopped between the two commits (or the summary is new), so
+    rebuild `summary` from all of `detail` with `summarize` (one overwrite). True when it rebuilt."""
+    from pyspark.sql import functions as F
+
+    rows = read(spark, settings, summary)
+    total = (rows.where(where) if where else rows).agg(F.sum(counted).alias("n")).collect()[0]["n"] or 0
+    if read(spark, settings, detail).count() == total:
+        return False
+    overwrite(summarize(read(spark, settings, detail, at_version=version(settings, detail))), settings, summary)
     return True
 
 

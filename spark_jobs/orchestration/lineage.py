@@ -35,9 +35,10 @@ _STAGING = ("staging.entities", "staging.edges", "staging.outcomes")
 _GRAPH_MERGED = ("graph.entities", "graph.entity_history", "graph.edges", "ops.hydration_failures")
 _GRAPH = ("graph.entities", "graph.edges")
 _SCORES = ("quality.entity_scores", "quality.score_rollups")
-_REBUILT = ("graph.similarity", "graph.impact", "quality.results", *_SCORES, "search.snapshots")
+_RESULTS = ("quality.results", "quality.run_summaries")
+_REBUILT = ("graph.similarity", "graph.impact", *_RESULTS, *_SCORES, "search.snapshots")
 _ALL_BUT_LANDING = (*_GRAPH_MERGED, "graph.impact", "graph.similarity", "graph.deprecation_candidates",
-                    "quality.results", *_SCORES, "search.snapshots")
+                    *_RESULTS, *_SCORES, "search.snapshots")
 
 TASK_TABLES: dict[tuple[str, str], Tables] = {
     ("mlg_land", "land"): Tables(writes=("landing.events", "landing.quarantine")),
@@ -48,11 +49,11 @@ TASK_TABLES: dict[tuple[str, str], Tables] = {
     ("mlg_build", "infer"): Tables(reads=_GRAPH, writes=("graph.edges", "graph.similarity")),
     ("mlg_build", "closure"): Tables(reads=_GRAPH, writes=("graph.impact",)),
     ("mlg_build", "quality"): Tables(reads=(*_GRAPH, "graph.impact", "landing.events"),
-                                     writes=("quality.results", *_SCORES)),
+                                     writes=(*_RESULTS, *_SCORES)),
     ("mlg_build", "quality_gate"): Tables(),  # decides from quality's XCom, reads no table
     ("mlg_build", "publish"): Tables(reads=(*_GRAPH, "graph.impact", *_SCORES),
                                      writes=("search.snapshots",)),
-    ("mlg_build", "report"): Tables(reads=(*_GRAPH, "graph.entity_history", "quality.results")),
+    ("mlg_build", "report"): Tables(reads=(*_GRAPH, "graph.entity_history", *_RESULTS, *_SCORES)),
     ("mlg_maintenance", "reconcile"): Tables(reads=_GRAPH, writes=(*_STAGING, *_GRAPH_MERGED, *_REBUILT)),
     # compaction rewrites files (same rows); vacuum and checkpoint change no data: they only read
     ("mlg_maintenance", "compact_landing"): Tables(reads=("landing.events", "landing.quarantine"),

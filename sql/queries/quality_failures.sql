@@ -2,8 +2,8 @@
 -- versions checked. "Why did the gate fail?"
 -- Parameters: :run_id  a run id, or '' for the latest run
 WITH chosen AS (
-  SELECT CASE WHEN :run_id = '' THEN (SELECT max_by(run_id, checked_at) FROM quality.results) ELSE :run_id END
-         AS run_id
+  SELECT CASE WHEN :run_id = '' THEN (SELECT max_by(run_id, checked_at) FROM quality.run_summaries)
+              ELSE :run_id END AS run_id
 )
 SELECT r.run_id, r.severity, r.suite, r.expectation, r.target, r.observed_value, r.table_versions, r.checked_at
 FROM quality.results r

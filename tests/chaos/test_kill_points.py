@@ -25,7 +25,7 @@ KILL_POINTS = (
     "enrich:before", "enrich:after_staging_write", "enrich:after_entities", "enrich:after_edges", "enrich:after",
     "infer:before", "infer:after_similarity", "infer:after",
     "closure:before", "closure:after_impact", "closure:after",
-    "quality:before", "quality:after_scores", "quality:after",
+    "quality:before", "quality:after_scores", "quality:after_results", "quality:after",
     "publish:before", "publish:after_index_commit", "publish:after_index_commit#2", "publish:after",
     "report:before", "report:after",
 )

@@ -208,7 +208,8 @@ def test_roll_ups_are_rebuilt_after_a_run_that_stopped_before_writing_them(spark
     def view(sql: str) -> set[tuple]:
         return {tuple(r) for r in run_sql(spark, settings, sql).collect()}
 
-    base = "SELECT run_id, {key} count(*), round(avg(score), 1), count_if(score < 100) FROM {rows} GROUP BY run_id {group}"
+    base = ("SELECT run_id, {key} count(*), round(avg(score), 1), count_if(score < 100) FROM {rows} "
+            "GROUP BY run_id {group}")
     whole = view("SELECT run_id, assets, score FROM score_runs")
     assert whole == {t[:3] for t in view(base.format(key="", rows="quality.entity_scores", group=""))}
     assert {r for r, *_ in whole} == {"r1", "r2", "r3"}

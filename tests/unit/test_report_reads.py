@@ -15,7 +15,7 @@ def test_each_section_depends_on_the_tables_behind_its_sql_and_views():
     scores = {"quality.entity_scores", "quality.score_rollups"}
     assert reads["stale_undocumented"] == {"graph.entities", "graph.edges", *scores}
     assert reads["ownership_coverage"] == {"graph.entities", "graph.edges"}
-    assert reads["quality_trend"] == {"quality.results", "quality.score_rollups"}
+    assert reads["quality_trend"] == {"quality.run_summaries", "quality.score_rollups"}
     assert reads["scorecard"] == scores
     assert reads["graph_size"] == {"graph.entities", "graph.edges"}
 
