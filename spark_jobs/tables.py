@@ -93,9 +93,11 @@ TABLES: dict[str, Table] = {
             "graph.entity_history",
             (("id", "STRING"), ("entity_type", "STRING"), ("content_hash", "STRING"),
              ("valid_from", "TIMESTAMP"), ("valid_to", "TIMESTAMP"), ("run_id", "STRING"),
-             ("payload", "STRING")),
+             ("payload", "STRING"), ("closed_on", "DATE")),
             key=("id", "valid_from"),
-            description="one version of an entity; valid_to is null for the current one",
+            # closing a version rewrites only the open rows and the day's closed ones, not the history
+            partition_by=("closed_on",),
+            description="one version of an entity; valid_to (and closed_on, its date) is null for the current one",
         ),
         Table(
             "graph.edges",
@@ -339,6 +341,14 @@ def overwrite(df: DataFrame, settings: Settings, name: str) -> None:
     """Replace a table's rows in one Delta commit (earlier versions stay readable by time travel)."""
     t = table(name)
     df.select(*t.column_names).write.format("delta").mode("overwrite").save(t.path(settings))
+
+
+def overwrite_where(df: DataFrame, settings: Settings, name: str, predicate: str) -> None:
+    """Replace the rows `predicate` selects (a filter on partition columns: their files alone are
+    rewritten) with `df`, whose rows all match it, in one Delta commit."""
+    t = table(name)
+    df.select(*t.column_names).write.format("delta").mode("overwrite").option("replaceWhere", predicate) \
+        .save(t.path(settings))
 
 
 def replace_rows(current: DataFrame, replaced: DataFrame, rows: DataFrame, settings: Settings, name: str) -> None:

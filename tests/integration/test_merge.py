@@ -110,3 +110,51 @@ def test_history_append_is_idempotent_after_a_crash(spark, settings, monkeypatch
     history = _history_of(spark, settings, B["id"])
     assert len(history) == 1 and history[0].valid_to is None
     assert {r.id for r in tables.read(spark, settings, "graph.entities").collect()} == {A["id"], B["id"]}
+
+
+T3 = datetime(2026, 1, 3, 12, tzinfo=timezone.utc)
+
+
+def _history_files(settings) -> dict[str, set[str]]:
+    """The data files of graph.entity_history by closed_on partition."""
+    from deltalake import DeltaTable
+
+    actions = DeltaTable(tables.table("graph.entity_history").path(settings)).get_add_actions(flatten=True)
+    out: dict[str, set[str]] = {}
+    for path in actions.column("path").to_pylist():
+        out.setdefault(path.split("/", 1)[0], set()).add(path)
+    return out
+
+
+def test_closing_a_version_rewrites_only_the_open_rows_and_that_days(spark, settings):
+    _upsert(spark, settings, [A, B], T1)
+    _upsert(spark, settings, [{**A, "name": "a2"}], T2)
+    before = _history_files(settings)
+    _upsert(spark, settings, [{**B, "name": "b2"}, {**A, "name": "a3"}], T3)
+    after = _history_files(settings)
+    # A's version closed on 2026-01-02 is not rewritten; the open rows and 2026-01-03's are new files
+    assert after["closed_on=2026-01-02"] == before["closed_on=2026-01-02"]
+    assert set(after) == {"closed_on=__HIVE_DEFAULT_PARTITION__", "closed_on=2026-01-02", "closed_on=2026-01-03"}
+    rows = {(r.run_id, r.id): (r.valid_to, r.closed_on) for r in tables.read(spark, settings, "graph.entity_history")
+            .collect()}
+    assert len(rows) == 5
+    for (run, _uri), (valid_to, closed_on) in rows.items():
+        assert (valid_to is None) == (closed_on is None)
+        assert closed_on is None or closed_on == valid_to.date()
+    assert sum(1 for valid_to, _ in rows.values() if valid_to is None) == 2  # one open version each
+
+
+def test_a_history_table_from_before_closed_on_is_partitioned_once(spark, settings):
+    _upsert(spark, settings, [A, B], T1)
+    _upsert(spark, settings, [{**A, "name": "a2"}], T2)
+    history = tables.table("graph.entity_history")
+    old = tables.read(spark, settings, history.name).drop("closed_on")
+    old.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(history.path(settings))
+    from deltalake import DeltaTable
+
+    assert DeltaTable(history.path(settings)).metadata().partition_columns == []
+    _upsert(spark, settings, [{**A, "name": "a3"}], T3)
+    assert DeltaTable(history.path(settings)).metadata().partition_columns == ["closed_on"]
+    rows = sorted((r.valid_from, r.valid_to, r.closed_on) for r in _history_of(spark, settings, A["id"]))
+    assert [(vf.date(), vt and vt.date(), c) for vf, vt, c in rows] == [
+        (T1.date(), T2.date(), T2.date()), (T2.date(), T3.date(), T3.date()), (T3.date(), None, None)]
